@@ -1,0 +1,69 @@
+#include "app.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+
+struct app {
+    pthread_mutex_t lock; /* guards current: held only to swap or ref */
+    dataset_t *current;
+    char *project_path;
+    time_t started_at;
+};
+
+app_t *app_create(const char *project_path, dataset_t *ds)
+{
+    app_t *app = calloc(1, sizeof(*app));
+    if (app == NULL || (app->project_path = strdup(project_path)) == NULL) {
+        free(app);
+        return NULL;
+    }
+    pthread_mutex_init(&app->lock, NULL);
+    app->current = ds;
+    app->started_at = time(NULL);
+    return app;
+}
+
+app_t *app_destroy(app_t *app)
+{
+    if (app == NULL)
+        return NULL;
+    dataset_unref(app->current);
+    pthread_mutex_destroy(&app->lock);
+    free(app->project_path);
+    free(app);
+    return NULL;
+}
+
+dataset_t *app_acquire(app_t *app)
+{
+    pthread_mutex_lock(&app->lock);
+    dataset_t *ds = dataset_ref(app->current);
+    pthread_mutex_unlock(&app->lock);
+    return ds;
+}
+
+int app_reload(app_t *app, error_t *err)
+{
+    project_t *project = NULL;
+    dataset_t *fresh = NULL;
+    int rc = project_load(app->project_path, &project, err);
+    if (rc == ERR_OK)
+        rc = dataset_load(project, &fresh, err);
+    project_destroy(project);
+    if (rc != ERR_OK)
+        return rc;
+    pthread_mutex_lock(&app->lock);
+    dataset_t *old = app->current;
+    app->current = fresh;
+    pthread_mutex_unlock(&app->lock);
+    dataset_unref(old); /* freed when its last request finishes */
+    return ERR_OK;
+}
+
+time_t app_started_at(const app_t *app)
+{
+    return app->started_at;
+}

@@ -1,0 +1,32 @@
+/* The running service's state: the project path and the current dataset.
+ *
+ * Requests take a reference to the current dataset (app_acquire) and use it
+ * until they finish; a reload loads a complete new dataset first and only
+ * then swaps it in, so a failed reload leaves the old data serving. */
+#ifndef COOPMAP_APP_H
+#define COOPMAP_APP_H
+
+#include <time.h>
+
+#include "dataset.h"
+#include "error.h"
+
+typedef struct app app_t;
+
+/* Takes over the caller's reference to ds; copies project_path. Free with
+ * app_destroy(). */
+app_t *app_create(const char *project_path, dataset_t *ds);
+
+app_t *app_destroy(app_t *app);
+
+/* A new reference to the current dataset; the caller releases it with
+ * dataset_unref(). Thread-safe. */
+dataset_t *app_acquire(app_t *app);
+
+/* Re-reads the project and its layers. On success the new dataset serves
+ * from the next request on; on failure nothing changes and err says why. */
+int app_reload(app_t *app, error_t *err);
+
+time_t app_started_at(const app_t *app);
+
+#endif

@@ -1,0 +1,30 @@
+/* A growable byte buffer for building response bodies and strings.
+ *
+ * Allocation failures are sticky: once an append fails, buf->failed is set,
+ * later appends do nothing, and the owner checks once at the end. */
+#ifndef COOPMAP_BUF_H
+#define COOPMAP_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct buf {
+    char *data; /* NUL-terminated when not failed; owned by the buf */
+    size_t len;
+    size_t cap;
+    bool failed;
+} buf_t;
+
+#define BUF_INIT {NULL, 0, 0, false}
+
+void buf_append(buf_t *b, const char *s, size_t n);
+void buf_puts(buf_t *b, const char *s);
+void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Hands the bytes to the caller, who frees them with free(); the buf is
+ * left empty. Returns NULL if any append failed. */
+char *buf_steal(buf_t *b, size_t *len);
+
+void buf_free(buf_t *b);
+
+#endif

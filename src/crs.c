@@ -1,0 +1,31 @@
+#include "crs.h"
+
+#include <math.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+#define DEG2RAD (M_PI / 180.0)
+
+void crs_lonlat_to_merc(const double *ll, double *merc, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double lon = ll[2 * i], lat = ll[2 * i + 1];
+        if (lat > CRS_MERC_MAX_LAT)
+            lat = CRS_MERC_MAX_LAT;
+        else if (lat < -CRS_MERC_MAX_LAT)
+            lat = -CRS_MERC_MAX_LAT;
+        merc[2 * i] = CRS_MERC_RADIUS * lon * DEG2RAD;
+        merc[2 * i + 1] = CRS_MERC_RADIUS * log(tan(M_PI / 4 + lat * DEG2RAD / 2));
+    }
+}
+
+void crs_merc_to_lonlat(const double *merc, double *ll, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = merc[2 * i], y = merc[2 * i + 1];
+        ll[2 * i] = x / CRS_MERC_RADIUS / DEG2RAD;
+        ll[2 * i + 1] = (2 * atan(exp(y / CRS_MERC_RADIUS)) - M_PI / 2) / DEG2RAD;
+    }
+}

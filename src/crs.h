@@ -1,0 +1,23 @@
+/* Lon/lat (WGS84) <-> Web Mercator (EPSG:3857).
+ *
+ * EPSG:3857 is the spherical Mercator formula applied to WGS84 degrees, so
+ * it is computed here directly: it runs for every vertex on the rendering
+ * hot path and needs no PROJ context per thread. tests/unit/test_crs.c
+ * checks it against PROJ's own cs2cs to 1 mm. Sources in any other CRS are
+ * reprojected to lon/lat by the source module through OGR/PROJ. */
+#ifndef COOPMAP_CRS_H
+#define COOPMAP_CRS_H
+
+#include <stddef.h>
+
+#define CRS_MERC_RADIUS  6378137.0
+#define CRS_MERC_MAX_LAT 85.0511287798066 /* latitude where y = x range */
+#define CRS_MERC_EXTENT  20037508.342789244
+
+/* Converts n lon/lat pairs (degrees) to Web Mercator metres. ll and merc
+ * may alias. Latitudes beyond +-CRS_MERC_MAX_LAT are clamped to it. */
+void crs_lonlat_to_merc(const double *ll, double *merc, size_t n);
+
+void crs_merc_to_lonlat(const double *merc, double *ll, size_t n);
+
+#endif

@@ -1,0 +1,46 @@
+/* A dataset: every layer of a project, loaded all-or-nothing, with a
+ * content version. Reference-counted so a reload can swap in a new dataset
+ * while requests that hold the old one finish with it. */
+#ifndef COOPMAP_DATASET_H
+#define COOPMAP_DATASET_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+#include "layer.h"
+#include "project.h"
+
+typedef struct dataset dataset_t;
+
+/* Loads every layer of the project. Either all layers load and *out holds a
+ * dataset with one reference (release with dataset_unref()), or nothing is
+ * kept, *out is NULL and err says what failed. */
+int dataset_load(const project_t *project, dataset_t **out, error_t *err);
+
+/* Takes another reference; returns ds. Thread-safe. */
+dataset_t *dataset_ref(dataset_t *ds);
+
+/* Drops a reference, freeing the dataset with the last one; NULL is a no-op.
+ * Thread-safe. */
+void dataset_unref(dataset_t *ds);
+
+size_t dataset_layer_count(const dataset_t *ds);
+
+/* Borrowed from the dataset: valid while the caller holds a reference. */
+const layer_t *dataset_layer(const dataset_t *ds, size_t i);
+const layer_t *dataset_find_layer(const dataset_t *ds, const char *id);
+
+const char *dataset_title(const dataset_t *ds);
+const char *dataset_description(const dataset_t *ds); /* may be NULL */
+const char *dataset_attribution(const dataset_t *ds); /* may be NULL */
+
+/* 16 hex digits hashed from every id, coordinate and attribute value: the
+ * same data gives the same version on every load and every machine. */
+const char *dataset_version(const dataset_t *ds);
+
+/* When the load finished, and how long it took. */
+time_t dataset_loaded_at(const dataset_t *ds);
+double dataset_load_ms(const dataset_t *ds);
+
+#endif

@@ -1,0 +1,347 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define MAX_PARAMS  4
+#define MAX_HEADERS 16
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_config_t cfg;
+    uint16_t port;
+};
+
+struct http_response {
+    int status;
+    const char *content_type;
+    char *body;
+    size_t len;
+    char *error; /* description, when status >= 400 */
+    size_t nheaders;
+    char *headers[MAX_HEADERS][2];
+};
+
+/* One per connection request: created on the first callback, freed in the
+ * completion callback (request_completed). */
+struct http_request {
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    const char *param_name[MAX_PARAMS];
+    char *param_value[MAX_PARAMS];
+    size_t nparams;
+    struct timespec start;
+    int status;
+    size_t bytes;
+};
+
+const char *http_request_method(const http_request_t *req)
+{
+    return req->method;
+}
+
+const char *http_request_path(const http_request_t *req)
+{
+    return req->path;
+}
+
+const char *http_request_param(const http_request_t *req, const char *name)
+{
+    /* Names point into the route pattern and end at '}', not NUL. */
+    size_t len = strlen(name);
+    for (size_t i = 0; i < req->nparams; i++)
+        if (strncmp(req->param_name[i], name, len) == 0 && req->param_name[i][len] == '}')
+            return req->param_value[i];
+    return NULL;
+}
+
+const char *http_request_query(const http_request_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_request_header(const http_request_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void http_response_body(http_response_t *resp, int status, const char *content_type, char *body,
+                        size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->body = body;
+    resp->len = len;
+}
+
+void http_response_header(http_response_t *resp, const char *name, const char *value)
+{
+    if (resp->nheaders == MAX_HEADERS)
+        return;
+    char *n = strdup(name), *v = strdup(value);
+    if (n == NULL || v == NULL) {
+        free(n);
+        free(v);
+        return;
+    }
+    resp->headers[resp->nheaders][0] = n;
+    resp->headers[resp->nheaders][1] = v;
+    resp->nheaders++;
+}
+
+void http_error(http_response_t *resp, int status, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    free(resp->error);
+    resp->error = strdup(text);
+    resp->status = status;
+}
+
+const char *http_status_code_name(int status)
+{
+    switch (status) {
+    case 400: return "InvalidParameterValue";
+    case 404: return "NotFound";
+    case 405: return "MethodNotAllowed";
+    case 406: return "NotAcceptable";
+    case 413: return "PayloadTooLarge";
+    case 503: return "ServiceUnavailable";
+    }
+    return status >= 500 ? "ServerError" : "BadRequest";
+}
+
+/* The one place an error status becomes a body. */
+static void render_error(http_response_t *resp)
+{
+    json_t *obj = json_pack("{s:s, s:s}", "code", http_status_code_name(resp->status),
+                            "description", resp->error ? resp->error : "error");
+    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    if (text == NULL) {
+        resp->status = 500;
+        text = strdup("{\"code\":\"ServerError\",\"description\":\"out of memory\"}");
+    }
+    http_response_body(resp, resp->status, "application/json", text, text ? strlen(text) : 0);
+}
+
+/* Matches path against a pattern segment by segment; on success records
+ * the {param} values (copied) in req. */
+static int match_route(const char *pattern, const char *path, http_request_t *req)
+{
+    req->nparams = 0;
+    while (*pattern && *path) {
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            size_t n = strcspn(path, "/");
+            if (close == NULL || n == 0 || req->nparams == MAX_PARAMS)
+                return 0;
+            req->param_name[req->nparams] = pattern + 1;
+            req->param_value[req->nparams++] = strndup(path, n);
+            pattern = close + 1;
+            path += n;
+        } else if (*pattern++ != *path++) {
+            return 0;
+        }
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static void clear_params(http_request_t *req)
+{
+    for (size_t i = 0; i < req->nparams; i++)
+        free(req->param_value[i]);
+    req->nparams = 0;
+}
+
+static void dispatch(const http_server_t *srv, http_request_t *req, http_response_t *resp)
+{
+    const http_config_t *cfg = &srv->cfg;
+    for (size_t i = 0; i < cfg->nroutes; i++) {
+        if (!match_route(cfg->routes[i].pattern, req->path, req)) {
+            clear_params(req);
+            continue;
+        }
+        if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+            http_response_header(resp, "Allow", "GET, HEAD");
+            http_error(resp, 405, "method %s is not allowed on %s; use GET or HEAD",
+                       req->method, req->path);
+            return;
+        }
+        cfg->routes[i].handler(req, resp, cfg->ctx);
+        return;
+    }
+    http_error(resp, 404, "no resource at %s", req->path);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, http_request_t *req,
+                             http_response_t *resp)
+{
+    if (resp->status >= 400 || resp->body == NULL) {
+        if (resp->status < 400)
+            http_error(resp, 500, "handler produced no body");
+        render_error(resp);
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+    if (r == NULL)
+        return MHD_NO;
+    resp->body = NULL; /* libmicrohttpd frees it now */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "coopmap/" COOPMAP_VERSION);
+    for (size_t i = 0; i < resp->nheaders; i++)
+        MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+    req->status = resp->status;
+    req->bytes = resp->len;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void response_free(http_response_t *resp)
+{
+    free(resp->body);
+    free(resp->error);
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        free(resp->headers[i][0]);
+        free(resp->headers[i][1]);
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    (void)upload_data;
+    http_server_t *srv = cls;
+    http_request_t *req = *con_cls;
+    if (req == NULL) {
+        /* First call: headers only. Keep state for the access log. */
+        req = calloc(1, sizeof(*req));
+        if (req == NULL)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &req->start);
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0; /* no endpoint takes a body: discard it */
+        return MHD_YES;
+    }
+    req->conn = conn;
+    req->method = method;
+    req->path = url;
+    http_response_t resp = {.status = 200, .content_type = "application/json"};
+    dispatch(srv, req, &resp);
+    enum MHD_Result ret = queue(conn, req, &resp);
+    response_free(&resp);
+    clear_params(req);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    http_server_t *srv = cls;
+    http_request_t *req = *con_cls;
+    if (req == NULL)
+        return;
+    if (srv->cfg.access_log && req->method) {
+        struct timespec end;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        double ms = (double)(end.tv_sec - req->start.tv_sec) * 1e3 +
+                    (double)(end.tv_nsec - req->start.tv_nsec) / 1e6;
+        char addr[INET6_ADDRSTRLEN] = "-";
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            const void *ip = sa->sa_family == AF_INET6
+                                 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                                 : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+            inet_ntop(sa->sa_family, ip, addr, sizeof(addr));
+        }
+        log_info("%s \"%s %s\" %d %zu %.2fms%s", addr, req->method, req->path, req->status,
+                 req->bytes, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    }
+    free(req);
+    *con_cls = NULL;
+}
+
+static int make_addr(const http_config_t *cfg, struct sockaddr_storage *ss, error_t *err)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, cfg->address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(cfg->port);
+        return ERR_OK;
+    }
+    if (inet_pton(AF_INET6, cfg->address, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(cfg->port);
+        return ERR_OK;
+    }
+    return error_set(err, ERR_INVALID, "'%s' is not a numeric IPv4 or IPv6 address",
+                     cfg->address);
+}
+
+int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *err)
+{
+    struct sockaddr_storage ss;
+    *out = NULL;
+    int rc = make_addr(cfg, &ss, err);
+    if (rc != ERR_OK)
+        return rc;
+    http_server_t *srv = calloc(1, sizeof(*srv));
+    if (srv == NULL)
+        return error_set(err, ERR_NOMEM, "out of memory");
+    srv->cfg = *cfg;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 1,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes ? cfg->max_header_bytes : 32768,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        free(srv);
+        return error_set(err, ERR_SYSTEM, "cannot listen on %s:%u (address in use or not local?)",
+                         cfg->address, (unsigned)cfg->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : cfg->port;
+    *out = srv;
+    return ERR_OK;
+}
+
+http_server_t *http_server_stop(http_server_t *srv)
+{
+    if (srv == NULL)
+        return NULL;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+    return NULL;
+}
+
+uint16_t http_server_port(const http_server_t *srv)
+{
+    return srv->port;
+}

@@ -1,0 +1,47 @@
+/* The project file: which layers to load from where.
+ *
+ *   {
+ *     "title": "...", "description": "...", "attribution": "...",
+ *     "layers": [
+ *       { "id": "towns", "title": "...", "description": "...",
+ *         "source": "cities.geojson",   // OGR data source: path or "PG:..."
+ *         "layer": "cities",            // OGR layer name (optional if one)
+ *         "id_field": "code",           // optional: default is the OGR FID
+ *         "attributes": ["name", ...] } // optional: default is all fields
+ *     ]
+ *   }
+ * Relative paths are resolved against the project file's directory;
+ * "attribution_file" may name a text file instead of "attribution". */
+#ifndef COOPMAP_PROJECT_H
+#define COOPMAP_PROJECT_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef struct layer_spec {
+    char *id, *title, *description;
+    char *source;   /* resolved: absolute or relative to the cwd, or "PG:..." */
+    char *layer;    /* NULL: the source's only layer */
+    char *id_field; /* NULL: the OGR FID */
+    char **attributes; /* NULL: all fields */
+    size_t nattributes;
+} layer_spec_t;
+
+typedef struct project {
+    char *path;
+    char *title, *description, *attribution;
+    layer_spec_t *layers;
+    size_t nlayers;
+} project_t;
+
+/* Reads and validates a project file. On success *out is a project the
+ * caller frees with project_destroy(). */
+int project_load(const char *path, project_t **out, error_t *err);
+
+project_t *project_destroy(project_t *p);
+
+/* The default project shipped in geodata/ (a static string). */
+const char *project_default_path(void);
+
+#endif
