@@ -33,6 +33,8 @@ static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
 static void gdal_init(void)
 {
     GDALAllRegister();
+    /* GDAL's messages reach the user through error_t, not its own stderr. */
+    CPLSetErrorHandler(CPLQuietErrorHandler);
 }
 
 /* Every message starts with the source and layer, so a user with several

@@ -1,0 +1,33 @@
+# Shared by tools/run and tools/test: idempotent set-up on Debian 12.
+# Sourced, not executed.
+
+COOPMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# What building and running needs, and what only the tests need.
+COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev
+  proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev"
+COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind"
+
+# Installs the named Debian packages that are not installed yet; runs
+# apt-get only when something is missing.
+ensure_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "coopmap: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Configures and builds into $1 (a build directory) with extra cmake args.
+build_into() {
+    local dir=$1
+    shift
+    cmake -S "$COOPMAP_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j "$(nproc)"
+}
