@@ -181,7 +181,7 @@ static int serve(const options_t *o)
     size_t nroutes;
     const http_route_t *routes = api_routes(&nroutes);
     http_config_t cfg = {.address = o->address, .port = (uint16_t)o->port, .threads = o->threads,
-                         .timeout_s = 30, .max_header_bytes = 32768, .routes = routes,
+                         .timeout_s = 30, .max_header_bytes = 16384, .routes = routes,
                          .nroutes = nroutes, .ctx = app, .access_log = !o->quiet};
     http_server_t *srv = NULL;
     error_t err = {0};

@@ -118,6 +118,7 @@ const char *http_status_code_name(int status)
     case 405: return "MethodNotAllowed";
     case 406: return "NotAcceptable";
     case 413: return "PayloadTooLarge";
+    case 431: return "RequestHeaderFieldsTooLarge";
     case 503: return "ServiceUnavailable";
     }
     return status >= 500 ? "ServerError" : "BadRequest";
@@ -166,9 +167,26 @@ static void clear_params(http_request_t *req)
     req->nparams = 0;
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static void dispatch(const http_server_t *srv, http_request_t *req, http_response_t *resp)
 {
     const http_config_t *cfg = &srv->cfg;
+    /* libmicrohttpd answers heads beyond its pool itself (HTML); below that
+     * we refuse oversize heads here so the client gets the JSON error. */
+    size_t head = strlen(req->path);
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_header_size, &head);
+    if (head > cfg->max_header_bytes) {
+        http_error(resp, 431, "request headers of %zu bytes exceed the limit of %zu", head,
+                   cfg->max_header_bytes);
+        return;
+    }
     for (size_t i = 0; i < cfg->nroutes; i++) {
         if (!match_route(cfg->routes[i].pattern, req->path, req)) {
             clear_params(req);
@@ -282,6 +300,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages (e.g. a head too big even for its pool)
+ * become single warning lines in our log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char text[512];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    text[strcspn(text, "\n")] = '\0';
+    log_warn("libmicrohttpd: %.200s", text);
+}
+
 static int make_addr(const http_config_t *cfg, struct sockaddr_storage *ss, error_t *err)
 {
     memset(ss, 0, sizeof(*ss));
@@ -312,6 +341,8 @@ int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *er
     if (srv == NULL)
         return error_set(err, ERR_NOMEM, "out of memory");
     srv->cfg = *cfg;
+    if (srv->cfg.max_header_bytes < 1024)
+        srv->cfg.max_header_bytes = 16384;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -319,8 +350,9 @@ int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *er
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 1,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes ? cfg->max_header_bytes : 32768,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)4 * srv->cfg.max_header_bytes,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        NULL, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         free(srv);
         return error_set(err, ERR_SYSTEM, "cannot listen on %s:%u (address in use or not local?)",

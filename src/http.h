@@ -30,7 +30,7 @@ typedef struct http_config {
     uint16_t port;       /* 0: any free port (see http_server_port) */
     unsigned threads;
     unsigned timeout_s;      /* idle connections are closed after this */
-    size_t max_header_bytes; /* per-connection memory for the request head */
+    size_t max_header_bytes; /* larger request heads get 431 (default 16 KiB) */
     const http_route_t *routes;
     size_t nroutes;
     void *ctx;

@@ -101,33 +101,38 @@ int layer_field_index(const layer_t *layer, const char *name)
     return -1;
 }
 
-/* qsort has no context argument; ids are sorted once per load on one
- * thread, so a file-level pointer is safe here. */
-static const layer_t *sorting_layer;
+typedef struct id_entry {
+    const char *id;
+    uint32_t index;
+} id_entry_t;
 
-static int cmp_by_id(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b)
 {
-    const feature_t *f = sorting_layer->features;
-    return strcmp(f[*(const uint32_t *)a].id, f[*(const uint32_t *)b].id);
+    return strcmp(((const id_entry_t *)a)->id, ((const id_entry_t *)b)->id);
 }
 
+/* Sorts feature indices by id for layer_find(); a duplicate fails here. */
 static int sort_ids(layer_t *layer, error_t *err)
 {
-    layer->by_id = malloc((layer->nfeatures ? layer->nfeatures : 1) * sizeof(uint32_t));
-    if (layer->by_id == NULL)
+    size_t n = layer->nfeatures;
+    id_entry_t *entries = malloc((n ? n : 1) * sizeof(*entries));
+    layer->by_id = malloc((n ? n : 1) * sizeof(uint32_t));
+    if (entries == NULL || layer->by_id == NULL) {
+        free(entries);
         return error_set(err, ERR_NOMEM, "out of memory sorting ids");
-    for (size_t i = 0; i < layer->nfeatures; i++)
-        layer->by_id[i] = (uint32_t)i;
-    sorting_layer = layer;
-    qsort(layer->by_id, layer->nfeatures, sizeof(uint32_t), cmp_by_id);
-    sorting_layer = NULL;
-    for (size_t i = 1; i < layer->nfeatures; i++) {
-        const char *prev = layer->features[layer->by_id[i - 1]].id;
-        if (strcmp(prev, layer->features[layer->by_id[i]].id) == 0)
-            return error_set(err, ERR_DUPLICATE, "duplicate feature id '%s' (field '%s')", prev,
-                             layer->id_field ? layer->id_field : "FID");
     }
-    return ERR_OK;
+    for (size_t i = 0; i < n; i++)
+        entries[i] = (id_entry_t){layer->features[i].id, (uint32_t)i};
+    qsort(entries, n, sizeof(*entries), cmp_entry);
+    int rc = ERR_OK;
+    for (size_t i = 0; i < n; i++) {
+        layer->by_id[i] = entries[i].index;
+        if (i > 0 && rc == ERR_OK && strcmp(entries[i - 1].id, entries[i].id) == 0)
+            rc = error_set(err, ERR_DUPLICATE, "duplicate feature id '%s' (field '%s')",
+                           entries[i].id, layer->id_field ? layer->id_field : "FID");
+    }
+    free(entries);
+    return rc;
 }
 
 static int build_index(layer_t *layer, error_t *err)
