@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "ogcapi.h"
 
 static void format_time(time_t t, char *out, size_t size)
 {
@@ -48,7 +49,14 @@ static void handle_health(const http_request_t *req, http_response_t *resp, void
 }
 
 static const http_route_t routes[] = {
+    {"/", ogcapi_landing},
     {"/health", handle_health},
+    {"/conformance", ogcapi_conformance},
+    {"/api", ogcapi_api},
+    {"/collections", ogcapi_collections},
+    {"/collections/{collectionId}", ogcapi_collection},
+    {"/collections/{collectionId}/items", ogcapi_items},
+    {"/collections/{collectionId}/items/{featureId}", ogcapi_item},
 };
 
 const http_route_t *api_routes(size_t *count)

@@ -10,6 +10,7 @@ struct app {
     pthread_mutex_t lock; /* guards current: held only to swap or ref */
     dataset_t *current;
     char *project_path;
+    char *base_url;
     time_t started_at;
 };
 
@@ -33,6 +34,7 @@ app_t *app_destroy(app_t *app)
     dataset_unref(app->current);
     pthread_mutex_destroy(&app->lock);
     free(app->project_path);
+    free(app->base_url);
     free(app);
     return NULL;
 }
@@ -66,4 +68,22 @@ int app_reload(app_t *app, error_t *err)
 time_t app_started_at(const app_t *app)
 {
     return app->started_at;
+}
+
+int app_set_base_url(app_t *app, const char *base_url)
+{
+    free(app->base_url);
+    app->base_url = NULL;
+    if (base_url == NULL)
+        return ERR_OK;
+    size_t n = strlen(base_url);
+    while (n > 0 && base_url[n - 1] == '/') /* links append "/collections" etc. */
+        n--;
+    app->base_url = strndup(base_url, n);
+    return app->base_url ? ERR_OK : ERR_NOMEM;
+}
+
+const char *app_base_url(const app_t *app)
+{
+    return app->base_url;
 }

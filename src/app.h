@@ -29,4 +29,9 @@ int app_reload(app_t *app, error_t *err);
 
 time_t app_started_at(const app_t *app);
 
+/* The public base URL for links (e.g. "https://maps.example.org/coopmap"),
+ * copied; NULL: links use the request's Host header. Set before serving. */
+int app_set_base_url(app_t *app, const char *base_url);
+const char *app_base_url(const app_t *app);
+
 #endif

@@ -115,3 +115,47 @@ void geom_orient_rings(geom_t *g)
         }
     }
 }
+
+/* Liang-Barsky clipping: does segment a-b meet the box? */
+static bool segment_meets_box(double ax, double ay, double bx, double by, bbox_t box)
+{
+    double t0 = 0, t1 = 1, dx = bx - ax, dy = by - ay;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {ax - box.minx, box.maxx - ax, ay - box.miny, box.maxy - ay};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return false;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0 && t > t0)
+            t0 = t;
+        else if (p[i] > 0 && t < t1)
+            t1 = t;
+        if (t0 > t1)
+            return false;
+    }
+    return true;
+}
+
+bool geom_intersects_bbox(const geom_t *g, bbox_t box)
+{
+    if (!bbox_intersects(g->bbox, box))
+        return false;
+    if (g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT) {
+        for (uint32_t i = 0; i < g->npoints; i++)
+            if (bbox_contains_xy(box, g->ll[2 * i], g->ll[2 * i + 1]))
+                return true;
+        return false;
+    }
+    for (uint32_t p = 0; p < g->nparts; p++) {
+        for (uint32_t i = g->part_start[p]; i + 1 < g->part_start[p + 1]; i++) {
+            const double *a = g->ll + 2 * (size_t)i;
+            if (segment_meets_box(a[0], a[1], a[2], a[3], box))
+                return true;
+        }
+    }
+    /* No edge meets the box: it is wholly inside a polygon or outside. */
+    return geom_contains_point(g, box.minx, box.miny);
+}

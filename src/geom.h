@@ -53,6 +53,10 @@ const char *geom_type_name(geom_type_t type);
  * types. */
 bool geom_contains_point(const geom_t *g, double lon, double lat);
 
+/* True if the geometry (lon/lat) touches or overlaps the box: exact for
+ * points and lines, and for polygons also when the box lies inside. */
+bool geom_intersects_bbox(const geom_t *g, bbox_t box);
+
 /* Reverses rings as RFC 7946 wants: exterior rings counter-clockwise,
  * holes clockwise (first ring of each polygon is its exterior). */
 void geom_orient_rings(geom_t *g);

@@ -9,39 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "http_internal.h"
 #include "log.h"
-
-#define MAX_PARAMS  4
-#define MAX_HEADERS 16
-
-struct http_server {
-    struct MHD_Daemon *daemon;
-    http_config_t cfg;
-    uint16_t port;
-};
-
-struct http_response {
-    int status;
-    const char *content_type;
-    char *body;
-    size_t len;
-    char *error; /* description, when status >= 400 */
-    size_t nheaders;
-    char *headers[MAX_HEADERS][2];
-};
-
-/* One per connection request: created on the first callback, freed in the
- * completion callback (request_completed). */
-struct http_request {
-    struct MHD_Connection *conn;
-    const char *method, *path;
-    const char *param_name[MAX_PARAMS];
-    char *param_value[MAX_PARAMS];
-    size_t nparams;
-    struct timespec start;
-    int status;
-    size_t bytes;
-};
 
 const char *http_request_method(const http_request_t *req)
 {
@@ -68,6 +37,28 @@ const char *http_request_query(const http_request_t *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct query_walk {
+    http_query_fn fn;
+    void *arg;
+    int result;
+} query_walk_t;
+
+static enum MHD_Result walk_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    query_walk_t *w = cls;
+    w->result = w->fn(key, value ? value : "", w->arg);
+    return w->result ? MHD_NO : MHD_YES;
+}
+
+int http_request_query_each(const http_request_t *req, http_query_fn fn, void *arg)
+{
+    query_walk_t w = {fn, arg, 0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, walk_one, &w);
+    return w.result;
+}
+
 const char *http_request_header(const http_request_t *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -81,6 +72,11 @@ void http_response_body(http_response_t *resp, int status, const char *content_t
     resp->content_type = content_type;
     resp->body = body;
     resp->len = len;
+}
+
+void http_response_last_modified(http_response_t *resp, time_t when)
+{
+    resp->last_modified = when;
 }
 
 void http_response_header(http_response_t *resp, const char *name, const char *value)
@@ -167,6 +163,19 @@ static void clear_params(http_request_t *req)
     req->nparams = 0;
 }
 
+#define ALLOWED "GET, HEAD, OPTIONS"
+
+/* CORS preflight (and plain OPTIONS): what may be asked, for a day. */
+static void preflight(const http_request_t *req, http_response_t *resp)
+{
+    const char *asked = http_request_header(req, "Access-Control-Request-Headers");
+    http_response_header(resp, "Allow", ALLOWED);
+    http_response_header(resp, "Access-Control-Allow-Methods", ALLOWED);
+    http_response_header(resp, "Access-Control-Allow-Headers", asked ? asked : "*");
+    http_response_header(resp, "Access-Control-Max-Age", "86400");
+    http_response_body(resp, 204, "text/plain", strdup(""), 0);
+}
+
 static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
                                        const char *value)
 {
@@ -192,8 +201,12 @@ static void dispatch(const http_server_t *srv, http_request_t *req, http_respons
             clear_params(req);
             continue;
         }
+        if (strcmp(req->method, "OPTIONS") == 0) {
+            preflight(req, resp);
+            return;
+        }
         if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-            http_response_header(resp, "Allow", "GET, HEAD");
+            http_response_header(resp, "Allow", ALLOWED);
             http_error(resp, 405, "method %s is not allowed on %s; use GET or HEAD",
                        req->method, req->path);
             return;
@@ -204,14 +217,15 @@ static void dispatch(const http_server_t *srv, http_request_t *req, http_respons
     http_error(resp, 404, "no resource at %s", req->path);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *conn, http_request_t *req,
-                             http_response_t *resp)
+static enum MHD_Result queue(const http_server_t *srv, struct MHD_Connection *conn,
+                             http_request_t *req, http_response_t *resp)
 {
     if (resp->status >= 400 || resp->body == NULL) {
         if (resp->status < 400)
             http_error(resp, 500, "handler produced no body");
         render_error(resp);
     }
+    http_finalize(srv, req, resp);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
     if (r == NULL)
@@ -265,7 +279,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->path = url;
     http_response_t resp = {.status = 200, .content_type = "application/json"};
     dispatch(srv, req, &resp);
-    enum MHD_Result ret = queue(conn, req, &resp);
+    enum MHD_Result ret = queue(srv, conn, req, &resp);
     response_free(&resp);
     clear_params(req);
     return ret;
@@ -343,16 +357,18 @@ int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *er
     srv->cfg = *cfg;
     if (srv->cfg.max_header_bytes < 1024)
         srv->cfg.max_header_bytes = 16384;
+    if (srv->cfg.gzip_min_bytes == 0)
+        srv->cfg.gzip_min_bytes = 1024;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 1,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)4 * srv->cfg.max_header_bytes,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         free(srv);
         return error_set(err, ERR_SYSTEM, "cannot listen on %s:%u (address in use or not local?)",

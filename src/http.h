@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -34,7 +35,10 @@ typedef struct http_config {
     const http_route_t *routes;
     size_t nroutes;
     void *ctx;
-    int access_log; /* one log line per request */
+    int access_log;            /* one log line per request */
+    const char *cors_origin;   /* Access-Control-Allow-Origin; NULL: "*", "": no CORS */
+    const char *cache_control; /* for 200s whose handler set none; NULL: max-age=60 */
+    size_t gzip_min_bytes;     /* smaller bodies are sent as they are */
 } http_config_t;
 
 typedef struct http_server http_server_t;
@@ -56,10 +60,18 @@ const char *http_request_param(const http_request_t *req, const char *name);
 const char *http_request_query(const http_request_t *req, const char *name);
 const char *http_request_header(const http_request_t *req, const char *name);
 
+/* Calls fn for every query parameter in order; stops early when fn returns
+ * non-zero and returns that value (0 if it never did). */
+typedef int (*http_query_fn)(const char *name, const char *value, void *arg);
+int http_request_query_each(const http_request_t *req, http_query_fn fn, void *arg);
+
 /* Sets the status and a body the response takes ownership of (malloc'd;
  * freed by libmicrohttpd once sent). */
 void http_response_body(http_response_t *resp, int status, const char *content_type, char *body,
                         size_t len);
+
+/* Sets Last-Modified (the data's load time, typically). */
+void http_response_last_modified(http_response_t *resp, time_t when);
 
 /* Adds a header; name and value are copied. */
 void http_response_header(http_response_t *resp, const char *name, const char *value);

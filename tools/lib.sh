@@ -5,7 +5,8 @@ COOPMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # What building and running needs, and what only the tests need.
 COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev
-  proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev"
+  proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev
+  zlib1g-dev"
 COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind"
 
 # Installs the named Debian packages that are not installed yet; runs
@@ -22,6 +23,17 @@ ensure_packages() {
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Test-only JavaScript tools (an OpenAPI validator) from the npm registry,
+# pinned by tests/node/package-lock.json. Node.js from Debian if there is none.
+ensure_node_tools() {
+    command -v node >/dev/null && command -v npm >/dev/null || ensure_packages nodejs npm
+    local dir="$COOPMAP_ROOT/tests/node"
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        touch "$dir/node_modules"
+    fi
 }
 
 # Configures and builds into $1 (a build directory) with extra cmake args.

@@ -69,6 +69,7 @@ stop_server() {
 http() {
     local method=$1 path=$2
     shift 2
+    rm -f "$WORK/body" "$WORK/headers" # curl leaves them alone when nothing comes
     STATUS=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' --max-time 10 \
         -X "$method" "$@" "${BASE%/}$path" || echo 000)
 }

@@ -26,7 +26,7 @@ check "404 is JSON" test "$(header Content-Type)" = application/json
 
 http POST /health --data 'x=1'
 check "POST is 405" test "$STATUS" = 405
-check "405 lists allowed methods" test "$(header Allow)" = "GET, HEAD"
+check "405 lists allowed methods" test "$(header Allow)" = "GET, HEAD, OPTIONS"
 check "405 body is JSON" test "$(json "d['code']")" = MethodNotAllowed
 
 head_out=$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' --max-time 10 "${BASE}health")
