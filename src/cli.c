@@ -28,6 +28,11 @@ static const char usage[] =
     "                       port 0 picks a free one; [::1]:8080 for IPv6)\n"
     "  --threads N          serve: worker threads (default 4)\n"
     "  --quiet              serve: no access log\n"
+    "  --base-url URL       serve: public URL for links (default: from Host)\n"
+    "  --cors-origin ORIGIN serve: Access-Control-Allow-Origin (default *;\n"
+    "                       \"\" sends no CORS headers)\n"
+    "  --cache-control TEXT serve: Cache-Control of data responses\n"
+    "                       (default \"public, max-age=60\")\n"
     "  --json               info: machine-readable output\n"
     "  -h, --help           this text\n"
     "  -V, --version        version and library versions\n"
@@ -42,6 +47,7 @@ typedef struct options {
     unsigned port;
     unsigned threads;
     int quiet, json;
+    const char *base_url, *cors_origin, *cache_control;
 } options_t;
 
 static int parse_listen(const char *text, options_t *o)
@@ -107,7 +113,13 @@ static int parse_options(int argc, char **argv, options_t *o)
                 return -1;
             }
             o->threads = (unsigned)t;
-        } else if (strcmp(a, "--quiet") == 0)
+        } else if ((v = option_value(argc, argv, &i, "--base-url")))
+            o->base_url = v;
+        else if ((v = option_value(argc, argv, &i, "--cors-origin")))
+            o->cors_origin = v;
+        else if ((v = option_value(argc, argv, &i, "--cache-control")))
+            o->cache_control = v;
+        else if (strcmp(a, "--quiet") == 0)
             o->quiet = 1;
         else if (strcmp(a, "--json") == 0)
             o->json = 1;
@@ -163,9 +175,13 @@ static int serve(const options_t *o)
     dataset_t *ds = NULL;
     if (load(o->project, &ds) != ERR_OK)
         return 1;
-    app_t *app = app_create(o->project, ds);
+    app_t *app = app_create(o->project, ds); /* owns ds from here */
     if (app == NULL) {
         dataset_unref(ds);
+        return 1;
+    }
+    if (app_set_base_url(app, o->base_url) != ERR_OK) {
+        app_destroy(app);
         return 1;
     }
     /* Block the signals before any thread exists so only sigwait sees them. */
@@ -182,7 +198,8 @@ static int serve(const options_t *o)
     const http_route_t *routes = api_routes(&nroutes);
     http_config_t cfg = {.address = o->address, .port = (uint16_t)o->port, .threads = o->threads,
                          .timeout_s = 30, .max_header_bytes = 16384, .routes = routes,
-                         .nroutes = nroutes, .ctx = app, .access_log = !o->quiet};
+                         .nroutes = nroutes, .ctx = app, .access_log = !o->quiet,
+                         .cors_origin = o->cors_origin, .cache_control = o->cache_control};
     http_server_t *srv = NULL;
     error_t err = {0};
     if (http_server_start(&cfg, &srv, &err) != ERR_OK) {

@@ -4,10 +4,12 @@
  * concurrent queries safe without locks. */
 #include "index.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NODE_SIZE 16
+#define NODE_BITS 4
+#define NODE_SIZE (1u << NODE_BITS)
 /* Positions are uint32_t, so at most 2^32 items: 8 node levels above them. */
 #define MAX_LEVELS  10
 #define HILBERT_MAX 65535.0
@@ -18,6 +20,9 @@ struct index {
     uint32_t level_end[MAX_LEVELS]; /* one past each level's last position */
     bbox_t *boxes;                  /* items in Hilbert order, then each node level; root last */
     uint32_t *refs;                 /* items: original id; nodes: position of first child */
+    /* Every item has min <= max (so no NaN). Only then does a node lying
+     * inside the query imply that all its items intersect it. */
+    bool proper;
 };
 
 /* A node to expand: its position and the level it sits on. */
@@ -162,9 +167,12 @@ static int plan_levels(index_t *ix, size_t n)
 
 static void place_items(index_t *ix, const bbox_t *boxes, const uint32_t *order)
 {
+    ix->proper = true;
     for (size_t i = 0; i < ix->n; i++) {
-        ix->boxes[i] = boxes[order[i]];
+        bbox_t b = boxes[order[i]];
+        ix->boxes[i] = b;
         ix->refs[i] = order[i];
+        ix->proper = ix->proper && b.minx <= b.maxx && b.miny <= b.maxy;
     }
 }
 
@@ -220,6 +228,27 @@ size_t index_count(const index_t *ix)
     return ix ? ix->n : 0;
 }
 
+static bool inside(bbox_t b, bbox_t q)
+{
+    return q.minx <= b.minx && b.maxx <= q.maxx && q.miny <= b.miny && b.maxy <= q.maxy;
+}
+
+/* Visits every item under node f, all known to match without testing. The
+ * tree is packed, so they are contiguous in level 0: reading refs alone
+ * skips the item boxes, the bulk of the memory a query touches. */
+static bool visit_all(const index_t *ix, struct frame f, index_visit_fn visit, void *arg,
+                      size_t *hits)
+{
+    uint64_t span = (uint64_t)1 << (NODE_BITS * f.level);
+    uint64_t first = (f.pos - level_start(ix, f.level)) * span;
+    uint64_t end = ix->n - first > span ? first + span : ix->n;
+    for (uint64_t i = first; i < end; i++) {
+        ++*hits;
+        if (visit(ix->refs[i], arg)) return true;
+    }
+    return false;
+}
+
 size_t index_query(const index_t *ix, bbox_t q, index_visit_fn visit, void *arg)
 {
     /* Depth-first, each expanded node pushes at most NODE_SIZE children, so
@@ -233,12 +262,15 @@ size_t index_query(const index_t *ix, bbox_t q, index_visit_fn visit, void *arg)
         uint32_t child = ix->refs[f.pos], end = ix->level_end[f.level - 1];
         if (end - child > NODE_SIZE) end = child + NODE_SIZE;
         for (; child < end; child++) {
+            struct frame c = {child, f.level - 1};
             if (!bbox_intersects(ix->boxes[child], q)) continue;
-            if (f.level > 1) {
-                stack[sp++] = (struct frame){child, f.level - 1};
-            } else {
+            if (c.level == 0) {
                 hits++;
                 if (visit(ix->refs[child], arg)) return hits;
+            } else if (ix->proper && inside(ix->boxes[child], q)) {
+                if (visit_all(ix, c, visit, arg, &hits)) return hits;
+            } else {
+                stack[sp++] = c;
             }
         }
     }

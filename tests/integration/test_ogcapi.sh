@@ -203,5 +203,43 @@ for i in $(seq 1 50); do
 done
 check "after a data change the old ETag gets 200 and a new tag" test "$STATUS,$([ "$(header ETag)" != "$etag" ] && echo new)" = "200,new"
 
+# A hostile Host header never reaches links; a loop of random queries
+# never gets a 5xx and never stops the server.
+http GET / -H 'Host: evil"><script>'
+check "hostile Host is not echoed into links" bash -c "! grep -q evil '$WORK/body' && grep -q 'http://localhost/' '$WORK/body'"
+check "random queries: no 5xx, bounded (400 requests)" $PY - "$U" <<'PYEOF'
+import random, sys, urllib.error, urllib.parse, urllib.request
+base, rnd = sys.argv[1], random.Random(7)
+keys = ["bbox", "bbox-crs", "crs", "limit", "offset", "properties", "f", "name", "country",
+        "population", "datetime", "x", "", "bbox[]"]
+vals = ["", "1,2,3,4", "-180,-90,180,90", "nan,1,2,3", "1e308,1,1,1", "16,46,17,47,1,2",
+        "0", "-1", "99999999999999999999", "abc", "EPSG:3857", "html", "json", "%00", "Ptuj",
+        "SI", "name,country", ",,,", "\u00d6", "9" * 300]
+bad = 0
+for i in range(400):
+    q = "&".join(f"{rnd.choice(keys)}={urllib.parse.quote(rnd.choice(vals))}" for _ in range(rnd.randint(0, 4)))
+    coll = rnd.choice(["towns", "regions", "rivers", "nope", "..", "towns%2F.."])
+    url = f"{base}/collections/{coll}/items?{q}"
+    try:
+        code = urllib.request.urlopen(url, timeout=10).status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    if code >= 500:
+        bad += 1
+        print("5xx for", url)
+sys.exit(1 if bad else 0)
+PYEOF
+http GET /health
+check "server alive after the random queries" test "$STATUS" = 200
+stop_server
+
+# Options: base URL for links, CORS origin, Cache-Control.
+start_server --project "$WORK/data/coopmap.json" --base-url https://maps.example.org/coopmap/ \
+    --cors-origin https://www.ptuj.si --cache-control "public, max-age=3600"
+U=${BASE%/}
+http GET /collections/towns
+check "--base-url shapes the links" test "$(json "d['links'][0]['href']")" = https://maps.example.org/coopmap/collections/towns
+check "--cors-origin" test "$(header Access-Control-Allow-Origin)" = https://www.ptuj.si
+check "--cache-control" test "$(header Cache-Control)" = "public, max-age=3600"
 stop_server
 finish

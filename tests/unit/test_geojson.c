@@ -1,0 +1,116 @@
+/* GeoJSON encoding: hand-written number formatting against printf/strtod,
+ * string escaping, ids, and whole geometries. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geojson.h"
+#include "testutil.h"
+
+static char *encode_point(double lon, double lat, geojson_crs_t crs)
+{
+    geom_t *g = geom_create(GEOM_POINT, 1, 0, 0);
+    g->ll[0] = lon;
+    g->ll[1] = lat;
+    g->merc[0] = lon * 1000;
+    g->merc[1] = lat * 1000;
+    buf_t b = BUF_INIT;
+    geojson_geometry(&b, g, crs);
+    geom_destroy(g);
+    return buf_steal(&b, NULL);
+}
+
+static void test_point_text(void **state)
+{
+    (void)state;
+    char *s = encode_point(16.15437, 46.41139, GEOJSON_CRS84);
+    assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[16.15437,46.41139]}");
+    free(s);
+    s = encode_point(16.15437, 46.41139, GEOJSON_EPSG4326); /* lat, lon */
+    assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[46.41139,16.15437]}");
+    free(s);
+    s = encode_point(-0.00000001, -179.123456789, GEOJSON_CRS84);
+    assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[0,-179.1234568]}");
+    free(s);
+    s = encode_point(1.5, -2.25, GEOJSON_EPSG3857); /* metres to the centimetre */
+    assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[1500,-2250]}");
+    free(s);
+}
+
+/* Every formatted coordinate reads back as the value rounded to 1e-7. */
+static void test_coordinates_round_trip(void **state)
+{
+    (void)state;
+    uint64_t seed = 99;
+    for (int i = 0; i < 100000; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        double lon = ((double)(seed >> 11) / 9007199254740992.0) * 360 - 180;
+        double lat = lon / 2;
+        char *s = encode_point(lon, lat, GEOJSON_CRS84);
+        const char *c = strchr(s, '[') + 1;
+        char *end;
+        double x = strtod(c, &end);
+        double y = strtod(end + 1, NULL);
+        assert_near(x, round(lon * 1e7) / 1e7, 1e-12);
+        assert_near(y, round(lat * 1e7) / 1e7, 1e-12);
+        assert_near(x, lon, 0.5e-7 + 1e-12);
+        free(s);
+    }
+}
+
+static void test_numbers_and_strings(void **state)
+{
+    (void)state;
+    buf_t b = BUF_INIT;
+    geojson_number(&b, 0.1);
+    buf_puts(&b, " ");
+    geojson_number(&b, 1.0 / 3);
+    buf_puts(&b, " ");
+    geojson_number(&b, NAN);
+    buf_puts(&b, " ");
+    geojson_string(&b, "Ormož \"x\"\\\n\t\x01");
+    buf_puts(&b, " ");
+    geojson_id(&b, "12");
+    buf_puts(&b, " ");
+    geojson_id(&b, "012");
+    buf_puts(&b, " ");
+    geojson_id(&b, "AT11");
+    char *s = buf_steal(&b, NULL);
+    assert_string_equal(s, "0.1 0.3333333333333333 null \"Ormož \\\"x\\\"\\\\\\n\\t\\u0001\" 12 "
+                           "\"012\" \"AT11\"");
+    assert_true(strtod("0.3333333333333333", NULL) == 1.0 / 3); /* shortest exact */
+    free(s);
+}
+
+static void test_polygon_nesting(void **state)
+{
+    (void)state;
+    /* Two polygons, the second with a hole. */
+    geom_t *g = geom_create(GEOM_MULTIPOLYGON, 12, 3, 2);
+    const double xy[] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 2, 6, 2, 6, 6, 2, 2, 3, 3, 4, 4, 5, 3, 3, 3};
+    memcpy(g->ll, xy, sizeof(xy));
+    g->part_start[0] = 0, g->part_start[1] = 4, g->part_start[2] = 8;
+    g->poly_start[0] = 0, g->poly_start[1] = 1;
+    buf_t b = BUF_INIT;
+    geojson_geometry(&b, g, GEOJSON_CRS84);
+    char *s = buf_steal(&b, NULL);
+    assert_string_equal(s, "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]],"
+                           "[[[2,2],[6,2],[6,6],[2,2]],[[3,3],[4,4],[5,3],[3,3]]]]}");
+    free(s);
+    geom_destroy(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_point_text),
+        cmocka_unit_test(test_coordinates_round_trip),
+        cmocka_unit_test(test_numbers_and_strings),
+        cmocka_unit_test(test_polygon_nesting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
