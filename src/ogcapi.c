@@ -83,6 +83,14 @@ json_t *ogc_link(const char *href, const char *rel, const char *type, const char
     return link;
 }
 
+void ogc_add_link(json_t *links, const char *base, const char *path, const char *rel,
+                  const char *type, const char *title)
+{
+    char href[512];
+    snprintf(href, sizeof(href), "%s%s", base, path);
+    json_array_append_new(links, ogc_link(href, rel, type, title));
+}
+
 void ogc_send_json(http_response_t *resp, json_t *obj, const char *content_type)
 {
     /* 15 significant digits: 15.61667, not 15.616669999999999. */
@@ -146,52 +154,55 @@ const layer_t *ogc_collection(const http_request_t *req, http_response_t *resp,
     return layer;
 }
 
-/* Handlers take the dataset once and stamp Last-Modified with its load time. */
-static dataset_t *begin(http_response_t *resp, void *ctx)
+int ogc_begin(const http_request_t *req, http_response_t *resp, void *ctx, ogc_page_t *page)
 {
-    dataset_t *ds = app_acquire(ctx);
-    http_response_last_modified(resp, dataset_loaded_at(ds));
-    return ds;
+    if (ogc_negotiate(req, resp, &page->fmt) != 0)
+        return -1;
+    page->ds = app_acquire(ctx);
+    http_response_last_modified(resp, dataset_loaded_at(page->ds));
+    ogc_base_url(req, ctx, page->base, sizeof(page->base));
+    return 0;
+}
+
+void ogc_end(ogc_page_t *page)
+{
+    dataset_unref(page->ds);
+    page->ds = NULL;
+}
+
+void ogc_send_html(http_response_t *resp, buf_t *b)
+{
+    ogc_send_buf(resp, b, "text/html; charset=utf-8");
 }
 
 /* --- landing page, conformance, collections ------------------------------- */
 
 void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    char base[256], href[320];
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    dataset_t *ds = begin(resp, ctx);
-    ogc_base_url(req, ctx, base, sizeof(base));
-    if (fmt == OGC_HTML) {
+    if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_landing(&b, ds, base);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
-        dataset_unref(ds);
+        html_landing(&b, pg.ds, pg.base);
+        ogc_send_html(resp, &b);
+        ogc_end(&pg);
         return;
     }
     json_t *links = json_array();
-    snprintf(href, sizeof(href), "%s/?f=json", base);
-    json_array_append_new(links, ogc_link(href, "self", "application/json", "This document"));
-    snprintf(href, sizeof(href), "%s/?f=html", base);
-    json_array_append_new(links, ogc_link(href, "alternate", "text/html", "This document as HTML"));
-    snprintf(href, sizeof(href), "%s/api", base);
-    json_array_append_new(links, ogc_link(href, "service-desc",
-                                          "application/vnd.oai.openapi+json;version=3.0",
-                                          "The API definition (OpenAPI 3.0)"));
-    snprintf(href, sizeof(href), "%s/api?f=html", base);
-    json_array_append_new(links, ogc_link(href, "service-doc", "text/html",
-                                          "The API documentation"));
-    snprintf(href, sizeof(href), "%s/conformance", base);
-    json_array_append_new(links, ogc_link(href, "conformance", "application/json",
-                                          "Conformance classes implemented"));
-    snprintf(href, sizeof(href), "%s/collections", base);
-    json_array_append_new(links, ogc_link(href, "data", "application/json", "The collections"));
-    const char *desc = dataset_description(ds), *attr = dataset_attribution(ds);
-    json_t *obj = json_pack("{s:s, s:s, s:s, s:o}", "title", dataset_title(ds), "description",
+    ogc_add_link(links, pg.base, "/?f=json", "self", "application/json", "This document");
+    ogc_add_link(links, pg.base, "/?f=html", "alternate", "text/html", "This document as HTML");
+    ogc_add_link(links, pg.base, "/api", "service-desc",
+                 "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)");
+    ogc_add_link(links, pg.base, "/api?f=html", "service-doc", "text/html",
+                 "The API documentation");
+    ogc_add_link(links, pg.base, "/conformance", "conformance", "application/json",
+                 "Conformance classes implemented");
+    ogc_add_link(links, pg.base, "/collections", "data", "application/json", "The collections");
+    const char *desc = dataset_description(pg.ds), *attr = dataset_attribution(pg.ds);
+    json_t *obj = json_pack("{s:s, s:s, s:s, s:o}", "title", dataset_title(pg.ds), "description",
                             desc ? desc : "", "attribution", attr ? attr : "", "links", links);
-    dataset_unref(ds);
+    ogc_end(&pg);
     ogc_send_json(resp, obj, "application/json");
 }
 
@@ -205,36 +216,35 @@ static const char *const conformance[] = {
 
 void ogcapi_conformance(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    dataset_t *ds = begin(resp, ctx);
-    dataset_unref(ds);
     size_t n = sizeof(conformance) / sizeof(conformance[0]);
-    if (fmt == OGC_HTML) {
+    if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_conformance(&b, conformance, n);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
-        return;
+        html_conformance(&b, conformance, n, pg.base);
+        ogc_send_html(resp, &b);
+    } else {
+        json_t *list = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(list, json_string(conformance[i]));
+        ogc_send_json(resp, json_pack("{s:o}", "conformsTo", list), "application/json");
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_string(conformance[i]));
-    ogc_send_json(resp, json_pack("{s:o}", "conformsTo", list), "application/json");
+    ogc_end(&pg);
 }
 
 json_t *ogc_collection_json(const layer_t *layer, const char *base)
 {
-    char href[512];
+    char path[256];
     json_t *links = json_array();
-    snprintf(href, sizeof(href), "%s/collections/%s", base, layer->id);
-    json_array_append_new(links, ogc_link(href, "self", "application/json", layer->title));
-    snprintf(href, sizeof(href), "%s/collections/%s?f=html", base, layer->id);
-    json_array_append_new(links, ogc_link(href, "alternate", "text/html", layer->title));
-    snprintf(href, sizeof(href), "%s/collections/%s/items", base, layer->id);
-    json_array_append_new(links, ogc_link(href, "items", "application/geo+json", "Features"));
-    snprintf(href, sizeof(href), "%s/collections/%s/items?f=html", base, layer->id);
-    json_array_append_new(links, ogc_link(href, "items", "text/html", "Features as HTML"));
+    snprintf(path, sizeof(path), "/collections/%s", layer->id);
+    ogc_add_link(links, base, path, "self", "application/json", layer->title);
+    snprintf(path, sizeof(path), "/collections/%s?f=html", layer->id);
+    ogc_add_link(links, base, path, "alternate", "text/html", layer->title);
+    snprintf(path, sizeof(path), "/collections/%s/items", layer->id);
+    ogc_add_link(links, base, path, "items", "application/geo+json", "Features");
+    snprintf(path, sizeof(path), "/collections/%s/items?f=html", layer->id);
+    ogc_add_link(links, base, path, "items", "text/html", "Features as HTML");
     bbox_t e = layer->extent;
     return json_pack("{s:s, s:s, s:s, s:{s:{s:[[ffff]], s:s}}, s:s, s:[sss], s:s, s:o}", "id",
                      layer->id, "title", layer->title, "description",
@@ -246,48 +256,40 @@ json_t *ogc_collection_json(const layer_t *layer, const char *base)
 
 void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    char base[256], href[320];
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    dataset_t *ds = begin(resp, ctx);
-    ogc_base_url(req, ctx, base, sizeof(base));
-    if (fmt == OGC_HTML) {
+    if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_collections(&b, ds, base);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
-        dataset_unref(ds);
+        html_collections(&b, pg.ds, pg.base);
+        ogc_send_html(resp, &b);
+        ogc_end(&pg);
         return;
     }
     json_t *list = json_array();
-    for (size_t i = 0; i < dataset_layer_count(ds); i++)
-        json_array_append_new(list, ogc_collection_json(dataset_layer(ds, i), base));
+    for (size_t i = 0; i < dataset_layer_count(pg.ds); i++)
+        json_array_append_new(list, ogc_collection_json(dataset_layer(pg.ds, i), pg.base));
     json_t *links = json_array();
-    snprintf(href, sizeof(href), "%s/collections", base);
-    json_array_append_new(links, ogc_link(href, "self", "application/json", "Collections"));
-    snprintf(href, sizeof(href), "%s/collections?f=html", base);
-    json_array_append_new(links, ogc_link(href, "alternate", "text/html", "Collections"));
+    ogc_add_link(links, pg.base, "/collections", "self", "application/json", "Collections");
+    ogc_add_link(links, pg.base, "/collections?f=html", "alternate", "text/html", "Collections");
     json_t *obj = json_pack("{s:o, s:o, s:[sss]}", "links", links, "collections", list, "crs",
                             OGC_CRS84, OGC_EPSG4326, OGC_EPSG3857);
-    dataset_unref(ds);
+    ogc_end(&pg);
     ogc_send_json(resp, obj, "application/json");
 }
 
 void ogcapi_collection(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    char base[256];
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    dataset_t *ds = begin(resp, ctx);
-    const layer_t *layer = ogc_collection(req, resp, ds);
-    ogc_base_url(req, ctx, base, sizeof(base));
-    if (layer && fmt == OGC_HTML) {
+    const layer_t *layer = ogc_collection(req, resp, pg.ds);
+    if (layer && pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_collection(&b, ds, layer, base);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
+        html_collection(&b, pg.ds, layer, pg.base);
+        ogc_send_html(resp, &b);
     } else if (layer) {
-        ogc_send_json(resp, ogc_collection_json(layer, base), "application/json");
+        ogc_send_json(resp, ogc_collection_json(layer, pg.base), "application/json");
     }
-    dataset_unref(ds);
+    ogc_end(&pg);
 }

@@ -43,6 +43,26 @@ void ogc_base_url(const http_request_t *req, void *ctx, char *out, size_t size);
 /* A link object {"href", "rel", "type", "title"}; title may be NULL. */
 json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title);
 
+/* Appends a link to base + path to the array links. */
+void ogc_add_link(json_t *links, const char *base, const char *path, const char *rel,
+                  const char *type, const char *title);
+
+/* What every handler starts with: the negotiated format, a reference to
+ * the current dataset (Last-Modified is set from it) and the base URL. */
+typedef struct ogc_page {
+    ogc_format_t fmt;
+    dataset_t *ds; /* released by ogc_end() */
+    char base[256];
+} ogc_page_t;
+
+/* Returns -1 (after setting a 406) when the format is not offered; then
+ * there is nothing to end. */
+int ogc_begin(const http_request_t *req, http_response_t *resp, void *ctx, ogc_page_t *page);
+void ogc_end(ogc_page_t *page);
+
+/* Sends b's bytes as a 200 HTML page. */
+void ogc_send_html(http_response_t *resp, buf_t *b);
+
 /* Sends obj (reference stolen) as a 200 body of the given type. */
 void ogc_send_json(http_response_t *resp, json_t *obj, const char *content_type);
 

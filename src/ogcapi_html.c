@@ -90,9 +90,9 @@ void html_landing(buf_t *b, const dataset_t *ds, const char *base)
     page_end(b, ds);
 }
 
-void html_conformance(buf_t *b, const char *const *classes, size_t n)
+void html_conformance(buf_t *b, const char *const *classes, size_t n, const char *base)
 {
-    page_start(b, "Conformance", "");
+    page_start(b, "Conformance", base);
     buf_puts(b, "<ul>");
     for (size_t i = 0; i < n; i++) {
         buf_puts(b, "<li><code>");

@@ -10,7 +10,7 @@
 #include "dataset.h"
 
 void html_landing(buf_t *b, const dataset_t *ds, const char *base);
-void html_conformance(buf_t *b, const char *const *classes, size_t n);
+void html_conformance(buf_t *b, const char *const *classes, size_t n, const char *base);
 void html_collections(buf_t *b, const dataset_t *ds, const char *base);
 void html_collection(buf_t *b, const dataset_t *ds, const layer_t *layer, const char *base);
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
 #include "ogcapi.h"
 #include "ogcapi_html.h"
 #include "query.h"
@@ -186,6 +185,13 @@ static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *
     return 0;
 }
 
+static void set_content_crs(http_response_t *resp, geojson_crs_t crs)
+{
+    char value[96];
+    snprintf(value, sizeof(value), "<%s>", ogc_crs_uri(crs));
+    http_response_header(resp, "Content-Crs", value);
+}
+
 static void add_link(buf_t *b, bool *first, const char *href, const char *rel, const char *type,
                      const char *title)
 {
@@ -258,50 +264,43 @@ static void write_collection(buf_t *b, const char *base, const items_params_t *p
     buf_puts(b, "]}");
 }
 
-static void send_items(const http_request_t *req, http_response_t *resp, void *ctx,
-                       const dataset_t *ds, ogc_format_t fmt, items_params_t *p,
+static void send_items(http_response_t *resp, const ogc_page_t *pg, items_params_t *p,
                        const items_out_t *o)
 {
     uint32_t *ids = NULL;
     size_t matched = 0;
-    char base[256];
     if (query_run(p->layer, &p->query, &ids, &matched) != ERR_OK) {
         http_error(resp, 500, "out of memory running the query");
         return;
     }
-    ogc_base_url(req, ctx, base, sizeof(base));
     buf_t b = BUF_INIT;
-    if (fmt == OGC_HTML) {
+    if (pg->fmt == OGC_HTML) {
         size_t start = o->offset < matched ? o->offset : matched;
         size_t n = matched - start > o->limit ? o->limit : matched - start;
-        html_items(&b, ds, p->layer, ids + start, n, matched, base);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
+        html_items(&b, pg->ds, p->layer, ids + start, n, matched, pg->base);
+        ogc_send_html(resp, &b);
     } else {
-        write_collection(&b, base, p, o, ids, matched);
+        write_collection(&b, pg->base, p, o, ids, matched);
         ogc_send_buf(resp, &b, "application/geo+json");
-        char crs[96];
-        snprintf(crs, sizeof(crs), "<%s>", ogc_crs_uri(o->crs));
-        http_response_header(resp, "Content-Crs", crs);
+        set_content_crs(resp, o->crs);
     }
     free(ids);
 }
 
 void ogcapi_items(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    dataset_t *ds = app_acquire(ctx);
-    http_response_last_modified(resp, dataset_loaded_at(ds));
-    items_params_t p = {.layer = ogc_collection(req, resp, ds), .passthrough = BUF_INIT};
+    items_params_t p = {.layer = ogc_collection(req, resp, pg.ds), .passthrough = BUF_INIT};
     items_out_t o = {0};
     if (p.layer && parse_all(req, &p, &o) != 0)
         http_error(resp, 400, "%s", p.err.message);
     else if (p.layer)
-        send_items(req, resp, ctx, ds, fmt, &p, &o);
+        send_items(resp, &pg, &p, &o);
     free(o.mask);
     buf_free(&p.passthrough);
-    dataset_unref(ds);
+    ogc_end(&pg);
 }
 
 static int item_param(const char *name, const char *value, void *arg)
@@ -315,14 +314,37 @@ static int item_param(const char *name, const char *value, void *arg)
     return 0;
 }
 
-static void send_item(const http_request_t *req, http_response_t *resp, void *ctx,
-                      const dataset_t *ds, const layer_t *layer, ogc_format_t fmt)
+static void write_item(buf_t *b, const layer_t *layer, const feature_t *f, geojson_crs_t crs,
+                       const char *base)
+{
+    geojson_opts_t opts = {.crs = crs};
+    geojson_feature(b, layer, f, &opts);
+    if (!b->failed)
+        b->len--; /* reopen the Feature object to add its links */
+    bool first = true;
+    buf_puts(b, ",\"links\":[");
+    buf_t self = BUF_INIT;
+    buf_printf(&self, "%s/collections/%s/items/", base, layer->id);
+    url_encode(&self, f->id);
+    add_link(b, &first, self.data ? self.data : "", "self", "application/geo+json",
+             "This feature");
+    buf_puts(&self, "?f=html");
+    add_link(b, &first, self.data ? self.data : "", "alternate", "text/html",
+             "This feature as HTML");
+    buf_free(&self);
+    char href[512];
+    snprintf(href, sizeof(href), "%s/collections/%s", base, layer->id);
+    add_link(b, &first, href, "collection", "application/json", "The collection");
+    buf_puts(b, "]}");
+}
+
+static void send_item(const http_request_t *req, http_response_t *resp, const ogc_page_t *pg,
+                      const layer_t *layer)
 {
     const char *id = http_request_param(req, "featureId");
     const feature_t *f = layer_find(layer, id);
     const char *crs_text = http_request_query(req, "crs"), *bad = NULL;
     geojson_crs_t crs = GEOJSON_CRS84;
-    char base[256], href[512];
     if (http_request_query_each(req, item_param, &bad)) {
         http_error(resp, 400, "unknown parameter '%.60s' (a feature takes f and crs)", bad);
         return;
@@ -335,44 +357,24 @@ static void send_item(const http_request_t *req, http_response_t *resp, void *ct
         http_error(resp, 404, "collection %s has no feature '%.100s'", layer->id, id);
         return;
     }
-    ogc_base_url(req, ctx, base, sizeof(base));
     buf_t b = BUF_INIT;
-    if (fmt == OGC_HTML) {
-        html_feature(&b, ds, layer, f, base);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
+    if (pg->fmt == OGC_HTML) {
+        html_feature(&b, pg->ds, layer, f, pg->base);
+        ogc_send_html(resp, &b);
         return;
     }
-    geojson_opts_t opts = {.crs = crs};
-    geojson_feature(&b, layer, f, &opts);
-    if (!b.failed)
-        b.len--; /* reopen the Feature object to add its links */
-    bool first = true;
-    buf_puts(&b, ",\"links\":[");
-    buf_t self = BUF_INIT;
-    buf_printf(&self, "%s/collections/%s/items/", base, layer->id);
-    url_encode(&self, f->id);
-    add_link(&b, &first, self.data ? self.data : "", "self", "application/geo+json", "This feature");
-    buf_puts(&self, "?f=html");
-    add_link(&b, &first, self.data ? self.data : "", "alternate", "text/html", "This feature as HTML");
-    buf_free(&self);
-    snprintf(href, sizeof(href), "%s/collections/%s", base, layer->id);
-    add_link(&b, &first, href, "collection", "application/json", "The collection");
-    buf_puts(&b, "]}");
+    write_item(&b, layer, f, crs, pg->base);
     ogc_send_buf(resp, &b, "application/geo+json");
-    char hdr[96];
-    snprintf(hdr, sizeof(hdr), "<%s>", ogc_crs_uri(crs));
-    http_response_header(resp, "Content-Crs", hdr);
+    set_content_crs(resp, crs);
 }
 
 void ogcapi_item(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    dataset_t *ds = app_acquire(ctx);
-    http_response_last_modified(resp, dataset_loaded_at(ds));
-    const layer_t *layer = ogc_collection(req, resp, ds);
+    const layer_t *layer = ogc_collection(req, resp, pg.ds);
     if (layer)
-        send_item(req, resp, ctx, ds, layer, fmt);
-    dataset_unref(ds);
+        send_item(req, resp, &pg, layer);
+    ogc_end(&pg);
 }

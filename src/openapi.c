@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
 #include "ogcapi.h"
 #include "ogcapi_html.h"
 
@@ -166,20 +165,16 @@ static const char *const summaries[][2] = {
 
 void ogcapi_api(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    ogc_format_t fmt;
-    char base[256];
-    if (ogc_negotiate(req, resp, &fmt) != 0)
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0)
         return;
-    ogc_base_url(req, ctx, base, sizeof(base));
-    if (fmt == OGC_HTML) {
+    if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_api(&b, summaries, sizeof(summaries) / sizeof(summaries[0]), base);
-        ogc_send_buf(resp, &b, "text/html; charset=utf-8");
-        return;
+        html_api(&b, summaries, sizeof(summaries) / sizeof(summaries[0]), pg.base);
+        ogc_send_html(resp, &b);
+    } else {
+        ogc_send_json(resp, build(pg.ds, pg.base),
+                      "application/vnd.oai.openapi+json;version=3.0");
     }
-    dataset_t *ds = app_acquire(ctx);
-    http_response_last_modified(resp, dataset_loaded_at(ds));
-    json_t *doc = build(ds, base);
-    dataset_unref(ds);
-    ogc_send_json(resp, doc, "application/vnd.oai.openapi+json;version=3.0");
+    ogc_end(&pg);
 }
