@@ -57,6 +57,9 @@ static const http_route_t routes[] = {
     {"/collections/{collectionId}", ogcapi_collection},
     {"/collections/{collectionId}/items", ogcapi_items},
     {"/collections/{collectionId}/items/{featureId}", ogcapi_item},
+    {"/distances", api_distances},
+    {"/network", api_network},
+    {"/network/metrics", api_network_metrics},
 };
 
 const http_route_t *api_routes(size_t *count)

@@ -10,4 +10,9 @@
 /* The route table (static); handlers expect an app_t * as ctx. */
 const http_route_t *api_routes(size_t *count);
 
+/* Network endpoints (api_network.c). */
+void api_distances(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_network(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_network_metrics(const http_request_t *req, http_response_t *resp, void *ctx);
+
 #endif

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "project.h"
 #include "source.h"
+#include "cli_internal.h"
 
 static const char usage[] =
     "usage: coopmap <command> [options]\n"
@@ -20,6 +21,8 @@ static const char usage[] =
     "commands:\n"
     "  serve   serve maps and data over HTTP\n"
     "  info    describe the layers of a project\n"
+    "  distances  geodesic distances between towns (km)\n"
+    "  network    a cooperation network and its metrics\n"
     "\n"
     "options:\n"
     "  --project FILE       project file (default: $COOPMAP_PROJECT or the\n"
@@ -33,22 +36,21 @@ static const char usage[] =
     "                       \"\" sends no CORS headers)\n"
     "  --cache-control TEXT serve: Cache-Control of data responses\n"
     "                       (default \"public, max-age=60\")\n"
-    "  --json               info: machine-readable output\n"
+    "  --json               info, network: machine-readable output\n"
+    "  --from LIST, --to LIST  distances: towns by name or id, comma-separated\n"
+    "                       (default: all towns)\n"
+    "  --csv                distances: CSV with a header row\n"
+    "  --model NAME         network: complete, knn, within, mst (default),\n"
+    "                       delaunay, gabriel, rng, edges\n"
+    "  --k N, --km X        network: neighbours for knn, distance for within\n"
+    "  --cross-border       network: only ties between countries\n"
+    "  --country LIST       network: only towns of these countries (SI,AT)\n"
+    "  --geojson            network: GeoJSON with ties and town metrics\n"
     "  -h, --help           this text\n"
     "  -V, --version        version and library versions\n"
     "\n"
     "signals (serve): SIGHUP reloads the project (the old data keeps serving\n"
     "if the new one fails to load); SIGTERM or SIGINT stop cleanly.\n";
-
-typedef struct options {
-    const char *command;
-    const char *project;
-    char address[64];
-    unsigned port;
-    unsigned threads;
-    int quiet, json;
-    const char *base_url, *cors_origin, *cache_control;
-} options_t;
 
 static int parse_listen(const char *text, options_t *o)
 {
@@ -119,6 +121,24 @@ static int parse_options(int argc, char **argv, options_t *o)
             o->cors_origin = v;
         else if ((v = option_value(argc, argv, &i, "--cache-control")))
             o->cache_control = v;
+        else if ((v = option_value(argc, argv, &i, "--from")))
+            o->from = v;
+        else if ((v = option_value(argc, argv, &i, "--to")))
+            o->to = v;
+        else if ((v = option_value(argc, argv, &i, "--model")))
+            o->model = v;
+        else if ((v = option_value(argc, argv, &i, "--km")))
+            o->km = v;
+        else if ((v = option_value(argc, argv, &i, "--k")))
+            o->k = v;
+        else if ((v = option_value(argc, argv, &i, "--country")))
+            o->country = v;
+        else if (strcmp(a, "--cross-border") == 0)
+            o->cross_border = 1;
+        else if (strcmp(a, "--csv") == 0)
+            o->csv = 1;
+        else if (strcmp(a, "--geojson") == 0)
+            o->geojson = 1;
         else if (strcmp(a, "--quiet") == 0)
             o->quiet = 1;
         else if (strcmp(a, "--json") == 0)
@@ -135,7 +155,7 @@ static int parse_options(int argc, char **argv, options_t *o)
     return 0;
 }
 
-static int load(const char *path, dataset_t **ds)
+int cli_load(const char *path, dataset_t **ds)
 {
     project_t *project = NULL;
     error_t err = {0};
@@ -173,7 +193,7 @@ static void wait_for_signals(app_t *app, const sigset_t *set)
 static int serve(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (load(o->project, &ds) != ERR_OK)
+    if (cli_load(o->project, &ds) != ERR_OK)
         return 1;
     app_t *app = app_create(o->project, ds); /* owns ds from here */
     if (app == NULL) {
@@ -253,7 +273,7 @@ static void print_layer(const layer_t *l)
 static int info(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (load(o->project, &ds) != ERR_OK)
+    if (cli_load(o->project, &ds) != ERR_OK)
         return 1;
     if (o->json) {
         json_t *layers = json_array();
@@ -295,6 +315,10 @@ int cli_main(int argc, char **argv)
         return serve(&o);
     if (strcmp(cmd, "info") == 0)
         return info(&o);
+    if (strcmp(cmd, "distances") == 0)
+        return cli_distances(&o);
+    if (strcmp(cmd, "network") == 0)
+        return cli_network(&o);
     fprintf(stderr, "coopmap: unknown command '%s' (try --help)\n", cmd);
     return 2;
 }

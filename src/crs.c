@@ -1,6 +1,8 @@
 #include "crs.h"
 
 #include <math.h>
+#include <proj.h>
+#include <string.h>
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -28,4 +30,22 @@ void crs_merc_to_lonlat(const double *merc, double *ll, size_t n)
         ll[2 * i] = x / CRS_MERC_RADIUS / DEG2RAD;
         ll[2 * i + 1] = (2 * atan(exp(y / CRS_MERC_RADIUS)) - M_PI / 2) / DEG2RAD;
     }
+}
+
+int crs_lonlat_to_laea(const double *ll, double *xy, size_t n)
+{
+    PJ_CONTEXT *ctx = proj_context_create();
+    PJ *raw = ctx ? proj_create_crs_to_crs(ctx, "EPSG:4326", "EPSG:3035", NULL) : NULL;
+    PJ *pj = raw ? proj_normalize_for_visualization(ctx, raw) : NULL; /* lon/lat in, x/y out */
+    int rc = -1;
+    if (pj) {
+        memmove(xy, ll, 2 * n * sizeof(double));
+        size_t done = proj_trans_generic(pj, PJ_FWD, xy, 2 * sizeof(double), n, xy + 1,
+                                         2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+        rc = done == n && proj_errno(pj) == 0 ? 0 : -1;
+    }
+    proj_destroy(pj);
+    proj_destroy(raw);
+    proj_context_destroy(ctx);
+    return rc;
 }

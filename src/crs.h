@@ -20,4 +20,10 @@ void crs_lonlat_to_merc(const double *ll, double *merc, size_t n);
 
 void crs_merc_to_lonlat(const double *merc, double *ll, size_t n);
 
+/* Projects n lon/lat pairs to EPSG:3035 (ETRS89 / LAEA Europe, metres,
+ * easting first) through PROJ, for planar geometry on European data. A
+ * PROJ context is made per call, so any thread may call it. Returns 0, or
+ * -1 if PROJ cannot make or run the transformation. */
+int crs_lonlat_to_laea(const double *ll, double *xy, size_t n);
+
 #endif

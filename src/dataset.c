@@ -1,15 +1,30 @@
 #include "dataset.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "network_out.h"
 #include "source.h"
+
+#define NETWORK_CACHE 64
+
+typedef struct cached_network {
+    char key[192];
+    network_t *net;
+} cached_network_t;
 
 struct dataset {
     atomic_int refs;
+    network_source_t net_src;
+    bool has_network;
+    pthread_mutex_t cache_lock; /* guards the cache below */
+    cached_network_t cache[NETWORK_CACHE];
+    size_t ncache;
     layer_t **layers;
     size_t nlayers;
     char *title, *description, *attribution;
@@ -61,6 +76,9 @@ static char *dup_or_null(const char *s)
 
 static void free_dataset(dataset_t *ds)
 {
+    for (size_t i = 0; i < ds->ncache; i++)
+        network_unref(ds->cache[i].net);
+    pthread_mutex_destroy(&ds->cache_lock);
     for (size_t i = 0; i < ds->nlayers; i++)
         layer_destroy(ds->layers[i]);
     free(ds->layers);
@@ -68,6 +86,69 @@ static void free_dataset(dataset_t *ds)
     free(ds->description);
     free(ds->attribution);
     free(ds);
+}
+
+static int find_field(const layer_t *layer, const char *name, int *out, error_t *err)
+{
+    *out = layer_field_index(layer, name);
+    if (*out < 0)
+        return error_set(err, ERR_NOTFOUND, "network: layer '%s' has no field '%s'", layer->id,
+                         name);
+    return ERR_OK;
+}
+
+static int resolve_network(dataset_t *ds, const network_spec_t *spec, error_t *err)
+{
+    network_source_t *src = &ds->net_src;
+    src->nodes = dataset_find_layer(ds, spec->nodes);
+    if (src->nodes == NULL)
+        return error_set(err, ERR_NOTFOUND, "network: no layer '%s' for the towns", spec->nodes);
+    if (src->nodes->geom_type != GEOM_POINT)
+        return error_set(err, ERR_INVALID, "network: layer '%s' must hold points", spec->nodes);
+    int rc = find_field(src->nodes, spec->name_field, &src->name_field, err);
+    if (rc == ERR_OK)
+        rc = find_field(src->nodes, spec->country_field, &src->country_field, err);
+    src->from_field = src->to_field = -1;
+    if (rc == ERR_OK && spec->ties) {
+        src->ties = dataset_find_layer(ds, spec->ties);
+        if (src->ties == NULL)
+            return error_set(err, ERR_NOTFOUND, "network: no layer '%s' for the ties", spec->ties);
+        rc = find_field(src->ties, spec->from_field, &src->from_field, err);
+        if (rc == ERR_OK)
+            rc = find_field(src->ties, spec->to_field, &src->to_field, err);
+    }
+    ds->has_network = rc == ERR_OK;
+    return rc;
+}
+
+/* Resolves the project's network and adds its default model as a layer. */
+static int setup_network(dataset_t *ds, const network_spec_t *spec, error_t *err)
+{
+    network_params_t params = {.k = spec->k, .km = spec->km};
+    network_t *net = NULL;
+    layer_t *layer = NULL;
+    if (dataset_find_layer(ds, spec->collection))
+        return error_set(err, ERR_DUPLICATE, "network: collection id '%s' is taken by a layer",
+                         spec->collection);
+    int rc = resolve_network(ds, spec, err);
+    if (rc == ERR_OK && network_model_parse(spec->model, &params.model) != 0)
+        rc = error_set(err, ERR_INVALID, "network: unknown model '%s'", spec->model);
+    if (rc == ERR_OK)
+        rc = network_build(&ds->net_src, &params, &net, err);
+    if (rc == ERR_OK)
+        rc = network_to_layer(net, spec->collection, spec->title, &layer, err);
+    network_unref(net);
+    layer_t **layers = rc == ERR_OK ? realloc(ds->layers, (ds->nlayers + 1) * sizeof(*layers))
+                                    : NULL;
+    if (rc == ERR_OK && layers == NULL)
+        rc = error_set(err, ERR_NOMEM, "out of memory");
+    if (rc != ERR_OK) {
+        layer_destroy(layer);
+        return rc;
+    }
+    ds->layers = layers;
+    ds->layers[ds->nlayers++] = layer;
+    return ERR_OK;
 }
 
 static double now_ms(void)
@@ -87,6 +168,7 @@ int dataset_load(const project_t *project, dataset_t **out, error_t *err)
         return error_set(err, ERR_NOMEM, "out of memory");
     }
     atomic_init(&ds->refs, 1);
+    pthread_mutex_init(&ds->cache_lock, NULL);
     ds->title = dup_or_null(project->title);
     ds->description = dup_or_null(project->description);
     ds->attribution = dup_or_null(project->attribution);
@@ -99,6 +181,14 @@ int dataset_load(const project_t *project, dataset_t **out, error_t *err)
         }
         ds->nlayers++;
         h = hash_layer(h, ds->layers[i]);
+    }
+    if (project->network) {
+        int rc = setup_network(ds, project->network, err);
+        if (rc != ERR_OK) {
+            free_dataset(ds);
+            return rc;
+        }
+        h = hash_layer(h, ds->layers[ds->nlayers - 1]);
     }
     snprintf(ds->version, sizeof(ds->version), "%016" PRIx64, h);
     ds->loaded_at = time(NULL);
@@ -165,4 +255,41 @@ time_t dataset_loaded_at(const dataset_t *ds)
 double dataset_load_ms(const dataset_t *ds)
 {
     return ds->load_ms;
+}
+
+const network_source_t *dataset_network_source(const dataset_t *ds)
+{
+    return ds->has_network ? &ds->net_src : NULL;
+}
+
+int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out,
+                    error_t *err)
+{
+    char key[192];
+    *out = NULL;
+    if (!ds->has_network)
+        return error_set(err, ERR_NOTFOUND, "this project defines no network");
+    network_params_key(params, key, sizeof(key));
+    pthread_mutex_lock(&ds->cache_lock);
+    for (size_t i = 0; i < ds->ncache && *out == NULL; i++)
+        if (strcmp(ds->cache[i].key, key) == 0)
+            *out = network_ref(ds->cache[i].net);
+    pthread_mutex_unlock(&ds->cache_lock);
+    if (*out)
+        return ERR_OK;
+    int rc = network_build(&ds->net_src, params, out, err);
+    if (rc != ERR_OK)
+        return rc;
+    /* Two requests may build the same network at once; the second one
+     * simply finds the key taken and keeps its own copy uncached. */
+    pthread_mutex_lock(&ds->cache_lock);
+    bool taken = false;
+    for (size_t i = 0; i < ds->ncache && !taken; i++)
+        taken = strcmp(ds->cache[i].key, key) == 0;
+    if (!taken && ds->ncache < NETWORK_CACHE) {
+        snprintf(ds->cache[ds->ncache].key, sizeof(key), "%s", key);
+        ds->cache[ds->ncache++].net = network_ref(*out);
+    }
+    pthread_mutex_unlock(&ds->cache_lock);
+    return ERR_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "layer.h"
+#include "network.h"
 #include "project.h"
 
 typedef struct dataset dataset_t;
@@ -38,6 +39,17 @@ const char *dataset_attribution(const dataset_t *ds); /* may be NULL */
 /* 16 hex digits hashed from every id, coordinate and attribute value: the
  * same data gives the same version on every load and every machine. */
 const char *dataset_version(const dataset_t *ds);
+
+/* Where networks come from (the project's "network" object resolved to
+ * layers and fields), or NULL if the project has none. Borrowed. */
+const network_source_t *dataset_network_source(const dataset_t *ds);
+
+/* The network for these parameters: from the dataset's cache, or built and
+ * cached (the cache lives and dies with the dataset, so a reload starts
+ * afresh). *out is a reference the caller releases with network_unref().
+ * ERR_INVALID with a message for parameters that do not fit the data. */
+int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out,
+                    error_t *err);
 
 /* When the load finished, and how long it took. */
 time_t dataset_loaded_at(const dataset_t *ds);

@@ -183,6 +183,7 @@ static void write_value(buf_t *b, field_type_t type, const value_t *v)
         break;
     case FIELD_REAL: geojson_number(b, v->u.r); break;
     case FIELD_STRING: geojson_string(b, v->u.s); break;
+    case FIELD_BOOLEAN: buf_puts(b, v->u.i ? "true" : "false"); break;
     }
 }
 
@@ -193,10 +194,17 @@ void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f,
     geojson_id(b, f->id);
     buf_puts(b, ",\"geometry\":");
     geojson_geometry(b, f->geom, opts->crs);
-    buf_puts(b, ",\"properties\":{");
+    buf_puts(b, ",\"properties\":");
+    geojson_properties(b, layer, f, opts->fields);
+    buf_puts(b, "}");
+}
+
+void geojson_properties(buf_t *b, const layer_t *layer, const feature_t *f, const bool *fields)
+{
+    buf_append(b, "{", 1);
     bool first = true;
     for (size_t i = 0; i < layer->nfields; i++) {
-        if (opts->fields && !opts->fields[i])
+        if (fields && !fields[i])
             continue;
         if (!first)
             buf_append(b, ",", 1);
@@ -205,5 +213,5 @@ void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f,
         buf_append(b, ":", 1);
         write_value(b, layer->fields[i].type, &f->values[i]);
     }
-    buf_puts(b, "}}");
+    buf_append(b, "}", 1);
 }

@@ -23,6 +23,9 @@ typedef struct geojson_opts {
 void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f,
                      const geojson_opts_t *opts);
 
+/* Appends the properties object of a feature (fields: as in opts). */
+void geojson_properties(buf_t *b, const layer_t *layer, const feature_t *f, const bool *fields);
+
 /* Appends a geometry object; ~1 cm precision in every CRS. */
 void geojson_geometry(buf_t *b, const geom_t *g, geojson_crs_t crs);
 

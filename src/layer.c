@@ -196,6 +196,7 @@ const char *field_type_name(field_type_t type)
     case FIELD_INTEGER: return "integer";
     case FIELD_REAL: return "number";
     case FIELD_STRING: return "string";
+    case FIELD_BOOLEAN: return "boolean";
     }
     return "unknown";
 }

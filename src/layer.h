@@ -13,7 +13,8 @@
 #include "geom.h"
 #include "index.h"
 
-typedef enum field_type { FIELD_INTEGER, FIELD_REAL, FIELD_STRING } field_type_t;
+/* FIELD_BOOLEAN values are stored in u.i as 0 or 1. */
+typedef enum field_type { FIELD_INTEGER, FIELD_REAL, FIELD_STRING, FIELD_BOOLEAN } field_type_t;
 
 typedef struct field {
     char *name;

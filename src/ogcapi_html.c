@@ -167,6 +167,7 @@ static void value_text(buf_t *b, const field_t *field, const value_t *v)
     case FIELD_INTEGER: buf_printf(b, "%" PRId64, v->u.i); break;
     case FIELD_REAL: geojson_number(b, v->u.r); break;
     case FIELD_STRING: html_escape(b, v->u.s); break;
+    case FIELD_BOOLEAN: buf_puts(b, v->u.i ? "true" : "false"); break;
     }
 }
 

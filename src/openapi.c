@@ -94,9 +94,7 @@ static json_t *items_path(const layer_t *l)
     json_t *params = json_pack("[oooooooo]", ref("f"), ref("bbox"), ref("bbox-crs"), ref("crs"),
                                ref("limit"), ref("offset"), ref("properties"), ref("datetime"));
     for (size_t k = 0; k < l->nfields; k++) {
-        const char *type = l->fields[k].type == FIELD_INTEGER ? "integer"
-                           : l->fields[k].type == FIELD_REAL  ? "number"
-                                                              : "string";
+        const char *type = field_type_name(l->fields[k].type);
         json_array_append_new(params, param(l->fields[k].name, "query", "Equals this value",
                                             json_pack("{s:s}", "type", type)));
     }

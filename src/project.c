@@ -121,6 +121,40 @@ static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, er
     return spec->source ? ERR_OK : error_set(err, ERR_NOMEM, "out of memory");
 }
 
+static int default_string(char **field, const char *value)
+{
+    if (*field == NULL)
+        *field = strdup(value);
+    return *field ? 0 : -1;
+}
+
+static int parse_network(const char *path, json_t *obj, project_t *p, error_t *err)
+{
+    if (obj == NULL)
+        return ERR_OK;
+    network_spec_t *n = p->network = calloc(1, sizeof(*n));
+    if (n == NULL)
+        return error_set(err, ERR_NOMEM, "out of memory");
+    json_t *k = json_object_get(obj, "k"), *km = json_object_get(obj, "km");
+    if (!json_is_object(obj) || opt_string(obj, "nodes", &n->nodes) ||
+        opt_string(obj, "name_field", &n->name_field) ||
+        opt_string(obj, "country_field", &n->country_field) ||
+        opt_string(obj, "ties", &n->ties) || opt_string(obj, "from_field", &n->from_field) ||
+        opt_string(obj, "to_field", &n->to_field) ||
+        opt_string(obj, "collection", &n->collection) || opt_string(obj, "title", &n->title) ||
+        opt_string(obj, "model", &n->model) || (k && !json_is_integer(k)) ||
+        (km && !json_is_number(km)))
+        return error_set(err, ERR_FORMAT, "%s: \"network\": a member has the wrong type", path);
+    n->k = k ? (unsigned)json_integer_value(k) : 3;
+    n->km = km ? json_number_value(km) : 25;
+    if (default_string(&n->nodes, "towns") || default_string(&n->name_field, "name") ||
+        default_string(&n->country_field, "country") || default_string(&n->from_field, "from") ||
+        default_string(&n->to_field, "to") || default_string(&n->collection, "network") ||
+        default_string(&n->title, "Cooperation network") || default_string(&n->model, "mst"))
+        return error_set(err, ERR_NOMEM, "out of memory");
+    return ERR_OK;
+}
+
 static int parse_project(const char *path, json_t *root, project_t *p, error_t *err)
 {
     if (!json_is_object(root))
@@ -155,7 +189,7 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
         if (rc != ERR_OK)
             return rc;
     }
-    return ERR_OK;
+    return parse_network(path, json_object_get(root, "network"), p, err);
 }
 
 int project_load(const char *path, project_t **out, error_t *err)
@@ -205,6 +239,14 @@ project_t *project_destroy(project_t *p)
         free(s->attributes);
     }
     free(p->layers);
+    if (p->network) {
+        network_spec_t *n = p->network;
+        char *strings[] = {n->nodes, n->name_field, n->country_field, n->ties, n->from_field,
+                           n->to_field, n->collection, n->title, n->model};
+        for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+            free(strings[i]);
+        free(n);
+    }
     free(p->path);
     free(p->title);
     free(p->description);

@@ -11,7 +11,16 @@
  *     ]
  *   }
  * Relative paths are resolved against the project file's directory;
- * "attribution_file" may name a text file instead of "attribution". */
+ * "attribution_file" may name a text file instead of "attribution".
+ *
+ * An optional "network" object says which layer holds the towns and which
+ * network model is served as a collection:
+ *   "network": { "nodes": "towns", "name_field": "name",
+ *                "country_field": "country", "ties": "ties",
+ *                "from_field": "from", "to_field": "to",
+ *                "collection": "network", "title": "...",
+ *                "model": "mst", "k": 3, "km": 25 }
+ * (every member optional; these are the defaults, but for "ties"). */
 #ifndef COOPMAP_PROJECT_H
 #define COOPMAP_PROJECT_H
 
@@ -28,11 +37,21 @@ typedef struct layer_spec {
     size_t nattributes;
 } layer_spec_t;
 
+typedef struct network_spec {
+    char *nodes, *name_field, *country_field;
+    char *ties, *from_field, *to_field; /* ties: NULL when the project has none */
+    char *collection, *title;
+    char *model;
+    unsigned k;
+    double km;
+} network_spec_t;
+
 typedef struct project {
     char *path;
     char *title, *description, *attribution;
     layer_spec_t *layers;
     size_t nlayers;
+    network_spec_t *network; /* NULL: no network */
 } project_t;
 
 /* Reads and validates a project file. On success *out is a project the

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,12 @@ int query_add_filter(query_t *q, const layer_t *layer, const char *field, const 
     *flt = (query_filter_t){.field = f, .value = value};
     char *end;
     errno = 0;
-    if (layer->fields[f].type == FIELD_INTEGER) {
+    if (layer->fields[f].type == FIELD_BOOLEAN) {
+        bool yes = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+        if (!yes && strcmp(value, "false") != 0 && strcmp(value, "0") != 0)
+            return error_set(err, ERR_INVALID, "%s: '%s' is not true or false", field, value);
+        flt->i = yes;
+    } else if (layer->fields[f].type == FIELD_INTEGER) {
         flt->i = strtoll(value, &end, 10);
         if (*value == '\0' || *end != '\0' || errno)
             return error_set(err, ERR_INVALID, "%s: '%s' is not an integer", field, value);
@@ -74,6 +80,7 @@ static bool filters_match(const layer_t *layer, const feature_t *f, const query_
             return false;
         switch (layer->fields[flt->field].type) {
         case FIELD_INTEGER:
+        case FIELD_BOOLEAN:
             if (v->u.i != flt->i)
                 return false;
             break;

@@ -139,8 +139,10 @@ static int setup_crs(load_t *ld)
     return ERR_OK;
 }
 
-static field_type_t map_field_type(OGRFieldType t)
+static field_type_t map_field_type(OGRFieldType t, OGRFieldSubType sub)
 {
+    if (t == OFTInteger && sub == OFSTBoolean)
+        return FIELD_BOOLEAN;
     switch (t) {
     case OFTInteger:
     case OFTInteger64: return FIELD_INTEGER;
@@ -152,7 +154,8 @@ static field_type_t map_field_type(OGRFieldType t)
 static int add_field_from(load_t *ld, OGRFeatureDefnH defn, int src_index)
 {
     OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, src_index);
-    int rc = layer_add_field(ld->layer, OGR_Fld_GetNameRef(fd), map_field_type(OGR_Fld_GetType(fd)));
+    int rc = layer_add_field(ld->layer, OGR_Fld_GetNameRef(fd),
+                             map_field_type(OGR_Fld_GetType(fd), OGR_Fld_GetSubType(fd)));
     if (rc < 0)
         return LOAD_FAIL(ld, ERR_NOMEM, "out of memory");
     ld->src_field[rc] = src_index;
@@ -375,7 +378,8 @@ static value_t *read_values(load_t *ld, OGRFeatureH feat)
         if (v->is_null)
             continue;
         switch (layer->fields[i].type) {
-        case FIELD_INTEGER: v->u.i = OGR_F_GetFieldAsInteger64(feat, src); break;
+        case FIELD_INTEGER:
+        case FIELD_BOOLEAN: v->u.i = OGR_F_GetFieldAsInteger64(feat, src); break;
         case FIELD_REAL: v->u.r = OGR_F_GetFieldAsDouble(feat, src); break;
         case FIELD_STRING:
             v->u.s = strdup(OGR_F_GetFieldAsString(feat, src));

@@ -15,7 +15,7 @@ check "bad --listen exits 2" test "$status" = 2
 check "info lists towns with 24 Point features" grep -q '  features  24 Point' "$WORK/info"
 check "info lists regions with their id field" grep -q '  id        code' "$WORK/info"
 "$COOPMAP_BIN" info --json >"$WORK/body"
-check "info --json has 4 layers" test "$(json "len(d['layers'])")" = 4
+check "info --json has 6 layers (4 data, ties, network)" test "$(json "[l['id'] for l in d['layers']]")" = "['towns', 'regions', 'countries', 'rivers', 'ties', 'network']"
 check "info --json towns extent is in the border area" \
     test "$(json "all(14.8 < v < 17.6 for v in d['layers'][0]['extent'][0::2])")" = True
 

@@ -53,7 +53,7 @@ check "collections as HTML lists towns" bash -c "grep -q 'Towns of City Cooperat
 http GET /conformance
 check "conformance lists exactly what is implemented" test "$(json "len(d['conformsTo'])")" = 5
 http GET /collections
-check "4 collections" test "$(json "[c['id'] for c in d['collections']]")" = "['towns', 'regions', 'countries', 'rivers']"
+check "6 collections" test "$(json "[c['id'] for c in d['collections']]")" = "['towns', 'regions', 'countries', 'rivers', 'ties', 'network']"
 http GET /collections/towns
 check "towns offers CRS84, 4326, 3857" test "$(json "len(d['crs'])")" = 3
 check "towns items link is geo+json" test "$(json "[l['type'] for l in d['links'] if l['rel']=='items'][0]")" = application/geo+json

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,20 +26,6 @@
 #define NTHREADS 4
 
 static const bbox_t world = {-180, -90, 180, 90};
-
-/* splitmix64: tiny, good enough, and identical on every platform. */
-static uint64_t rnd_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static double rnd_unit(uint64_t *s)
-{
-    return (double)(rnd_u64(s) >> 11) * 0x1.0p-53;
-}
 
 static double rnd_range(uint64_t *s, double lo, double hi)
 {

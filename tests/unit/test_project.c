@@ -17,7 +17,10 @@ static void test_default_project(void **state)
     project_t *p = NULL;
     error_t err = {0};
     assert_int_equal(project_load(geodata_path("coopmap.json"), &p, &err), ERR_OK);
-    assert_int_equal(p->nlayers, 4);
+    assert_int_equal(p->nlayers, 5);
+    assert_non_null(p->network);
+    assert_string_equal(p->network->model, "mst");
+    assert_string_equal(p->network->ties, "ties");
     assert_string_equal(p->layers[0].id, "towns");
     assert_string_equal(p->layers[1].id_field, "code");
     /* Relative sources resolve against the project file's directory. */

@@ -16,8 +16,7 @@ static uint64_t seed = 1;
 
 static double rnd(double lo, double hi)
 {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (hi - lo) * ((double)(seed >> 11) / 9007199254740992.0);
+    return lo + (hi - lo) * rnd_unit(&seed);
 }
 
 /* n random points over the whole world, with an integer and a string field. */

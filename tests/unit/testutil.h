@@ -3,6 +3,7 @@
 #define COOPMAP_TESTUTIL_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Returns "$COOPMAP_FIXTURES/name" in a static buffer (tests are
@@ -11,6 +12,13 @@ const char *fixture_path(const char *name);
 
 /* Returns "$COOPMAP_GEODATA/name" in a static buffer. */
 const char *geodata_path(const char *name);
+
+/* splitmix64: tiny, good enough, and identical on every platform, so a
+ * failing seed reproduces anywhere. */
+uint64_t rnd_u64(uint64_t *state);
+
+/* Uniform in [0, 1). */
+double rnd_unit(uint64_t *state);
 
 /* |a - b| <= eps for doubles, with both values in the failure message
  * (cmocka 1.1.5 has no double comparison). Needs <cmocka.h> first. */
