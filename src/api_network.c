@@ -124,12 +124,14 @@ static void send_network(const http_request_t *req, http_response_t *resp, void 
 {
     dataset_t *ds = app_acquire(ctx);
     network_t *net = network_for(req, resp, ds);
-    if (net) {
+    if (net && network_metrics(net) != ERR_OK) {
+        http_error(resp, 500, "out of memory computing the network metrics");
+    } else if (net) {
         buf_t b = BUF_INIT;
         write(&b, net);
         send_buf(resp, &b, type);
-        network_unref(net);
     }
+    network_unref(net);
     dataset_unref(ds);
 }
 

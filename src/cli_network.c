@@ -69,6 +69,9 @@ int cli_network(const options_t *o)
                     dataset_network(ds, &params, &net, &err) != ERR_OK)) {
         fprintf(stderr, "coopmap: error: %s\n", err.message);
         rc = err.code == ERR_INVALID ? 2 : 1;
+    } else if (rc == 0 && network_metrics(net) != ERR_OK) {
+        fprintf(stderr, "coopmap: error: out of memory computing the metrics\n");
+        rc = 1;
     } else if (rc == 0) {
         buf_t b = BUF_INIT;
         if (o->geojson)

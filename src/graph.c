@@ -4,9 +4,12 @@
 #include "graph.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NO_MEMORY (-1)
 #define BAD_INPUT (-2)
@@ -268,7 +271,7 @@ static double distance_metrics(const struct sssp *q, size_t n, graph_node_metric
 /* Brandes: each node's share of the shortest paths from the source, summed
  * from the farthest node back. delta is scratch of n entries. */
 static void accumulate_betweenness(const struct sssp *q, const struct adj *g, double *delta,
-                                   graph_node_metrics_t *nodes)
+                                   double *acc)
 {
     for (size_t i = 0; i < q->settled; i++)
         delta[q->order[i]] = 0;
@@ -279,7 +282,7 @@ static void accumulate_betweenness(const struct sssp *q, const struct adj *g, do
             uint32_t v = q->pred[g->off[w] + k];
             delta[v] += q->sigma[v] * coeff;
         }
-        nodes[w].betweenness += delta[w];
+        acc[w] += delta[w];
     }
 }
 
@@ -311,45 +314,131 @@ static void summarise(size_t n, const graph_edge_t *edges, size_t m,
     s->average_path = path_pairs > 0 ? path_sum / (double)path_pairs : 0;
 }
 
+/* Component ids by the lowest node index in each, in index order. */
+static uint32_t label_components(const struct adj *g, graph_node_metrics_t *nm, uint32_t *queue)
+{
+    uint32_t ncomp = 0;
+    for (size_t s = 0; s < g->n; s++) {
+        if (nm[s].component != UINT32_MAX) continue;
+        size_t head = 0, tail = 0;
+        queue[tail++] = (uint32_t)s;
+        nm[s].component = ncomp;
+        while (head < tail) {
+            uint32_t v = queue[head++];
+            for (size_t i = g->off[v]; i < g->off[v + 1]; i++)
+                if (nm[g->nbr[i]].component == UINT32_MAX) {
+                    nm[g->nbr[i]].component = ncomp;
+                    queue[tail++] = g->nbr[i];
+                }
+        }
+        ncomp++;
+    }
+    return ncomp;
+}
+
+/* One worker's share of the sources: s = first, first + stride, ... Each
+ * writes only its sources' distance metrics and its own betweenness sums,
+ * so workers share nothing mutable. */
+struct worker {
+    const struct adj *g;
+    graph_node_metrics_t *nm;
+    size_t first, stride;
+    double *acc; /* n betweenness sums */
+    double path_sum;
+    size_t path_pairs;
+    int rc;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    size_t n = w->g->n;
+    struct sssp q = {0};
+    double *delta = calloc(n + 1, sizeof(*delta));
+    w->acc = calloc(n + 1, sizeof(*w->acc));
+    w->rc = sssp_alloc(&q, w->g, true) == 0 && delta && w->acc ? 0 : NO_MEMORY;
+    for (size_t s = w->first; w->rc == 0 && s < n; s += w->stride) {
+        dijkstra(&q, w->g, (uint32_t)s);
+        w->path_sum += distance_metrics(&q, n, &w->nm[s]);
+        w->path_pairs += q.settled - 1;
+        accumulate_betweenness(&q, w->g, delta, w->acc);
+    }
+    free(delta);
+    sssp_free(&q, true);
+    return NULL;
+}
+
+static atomic_uint thread_limit; /* 0: one per core */
+
+void graph_set_threads(unsigned n)
+{
+    atomic_store(&thread_limit, n > 16 ? 16 : n);
+}
+
+/* Sources are independent: big graphs spread them over the cores. */
+static size_t worker_count(size_t n)
+{
+    unsigned limit = atomic_load(&thread_limit);
+    long cpus = limit ? (long)limit : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 256 || cpus < 2) return 1;
+    return cpus > 16 ? 16 : (size_t)cpus;
+}
+
+static int run_workers(const struct adj *g, graph_node_metrics_t *nm, double *path_sum,
+                       size_t *path_pairs)
+{
+    size_t nw = worker_count(g->n), started = 1;
+    struct worker w[16];
+    pthread_t tid[16];
+    for (size_t i = 0; i < nw; i++)
+        w[i] = (struct worker){.g = g, .nm = nm, .first = i, .stride = nw};
+    for (; started < nw; started++)
+        if (pthread_create(&tid[started], NULL, work, &w[started]) != 0) break;
+    if (started < nw) /* fewer threads than hoped: redo the split */
+        for (size_t i = 0; i < nw; i++) w[i].stride = started;
+    work(&w[0]);
+    int rc = w[0].rc;
+    for (size_t i = 1; i < started; i++) {
+        pthread_join(tid[i], NULL);
+        if (w[i].rc) rc = w[i].rc;
+    }
+    /* Summed in worker order: the same result for the same worker count. */
+    for (size_t i = 0; i < started && rc == 0; i++) {
+        for (size_t v = 0; v < g->n; v++) nm[v].betweenness += w[i].acc[v];
+        *path_sum += w[i].path_sum;
+        *path_pairs += w[i].path_pairs;
+    }
+    for (size_t i = 0; i < started; i++) free(w[i].acc);
+    return rc;
+}
+
 int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
                   graph_summary_t *summary)
 {
     struct adj g;
-    struct sssp q = {0};
     graph_node_metrics_t *nm = nodes;
-    double *delta = NULL, path_sum = 0;
+    uint32_t *queue = NULL;
+    double path_sum = 0;
     size_t path_pairs = 0;
     uint32_t ncomp = 0;
     int rc = adj_build(&g, n, edges, m);
-    if (rc == 0) rc = sssp_alloc(&q, &g, true);
     if (rc < 0) goto out;
     rc = NO_MEMORY;
     if (!nm) nm = calloc(n + 1, sizeof(*nm));
-    delta = calloc(n + 1, sizeof(*delta));
-    if (!nm || !delta) goto out;
+    queue = calloc(n + 1, sizeof(*queue));
+    if (!nm || !queue) goto out;
     local_metrics(&g, nm);
-    for (size_t s = 0; s < n; s++) {
-        dijkstra(&q, &g, (uint32_t)s);
-        /* Sources go in index order, so the first one found outside any
-         * component is the lowest index of its own. */
-        if (nm[s].component == UINT32_MAX) {
-            for (size_t i = 0; i < q.settled; i++)
-                nm[q.order[i]].component = ncomp;
-            ncomp++;
-        }
-        path_sum += distance_metrics(&q, n, &nm[s]);
-        path_pairs += q.settled - 1;
-        accumulate_betweenness(&q, &g, delta, nm);
-    }
+    ncomp = label_components(&g, nm, queue);
+    rc = run_workers(&g, nm, &path_sum, &path_pairs);
+    if (rc < 0) goto out;
     /* Every unordered pair was counted from both ends. */
     for (size_t v = 0; v < n; v++)
         nm[v].betweenness = n > 2 ? nm[v].betweenness / ((double)(n - 1) * (double)(n - 2)) : 0;
     if (summary) summarise(n, edges, m, nm, ncomp, path_sum, path_pairs, summary);
     rc = 0;
 out:
-    free(delta);
+    free(queue);
     if (nm != nodes) free(nm);
-    sssp_free(&q, true);
     adj_free(&g);
     return rc;
 }

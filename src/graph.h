@@ -86,4 +86,9 @@ int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metr
  * graph_metrics(). */
 int graph_shortest_paths(size_t n, const graph_edge_t *edges, size_t m, double *dist);
 
+/* graph_metrics() spreads the single-source runs of graphs with 256 nodes
+ * or more over this many threads (0, the default: one per core; at most
+ * 16). Results agree to rounding whatever the count. */
+void graph_set_threads(unsigned n);
+
 #endif

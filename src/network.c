@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crs.h"
-#include "geodesy.h"
-#include "proximity.h"
+#include "network_build.h"
 #include "text.h"
 
 static const char *const model_names[] = {"complete", "knn",      "within", "mst",
@@ -41,7 +39,7 @@ void network_params_key(const network_params_t *p, char *out, size_t size)
         n += snprintf(out + n, size - (size_t)n, "%s%s", i ? "," : ";country=", p->countries[i]);
 }
 
-static const char *str_value(const layer_t *l, const feature_t *f, int field)
+const char *network_text(const layer_t *l, const feature_t *f, int field)
 {
     if (field < 0 || f->values[field].is_null || l->fields[field].type != FIELD_STRING)
         return "";
@@ -55,7 +53,7 @@ int network_find_node(const network_source_t *src, const char *text)
     if (byid)
         return (int)(byid - l->features);
     for (size_t i = 0; i < l->nfeatures; i++)
-        if (text_equal_folded(str_value(l, &l->features[i], src->name_field), text))
+        if (text_equal_folded(network_text(l, &l->features[i], src->name_field), text))
             return (int)i;
     return -1;
 }
@@ -132,14 +130,6 @@ int network_find_nodes(const network_source_t *src, const char *list, uint32_t *
 
 /* --- building -------------------------------------------------------------- */
 
-typedef struct build {
-    const network_source_t *src;
-    network_t *net;
-    double *km;  /* nnodes x nnodes geodesic distances */
-    size_t cap;  /* edges allocated */
-    error_t *err;
-} build_t;
-
 static bool country_selected(const network_params_t *p, const char *country)
 {
     if (p->ncountries == 0)
@@ -158,222 +148,19 @@ static int select_nodes(build_t *b)
     if (net->node_feature == NULL)
         return error_set(b->err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < l->nfeatures; i++) {
-        const char *country = str_value(l, &l->features[i], b->src->country_field);
+        const char *country = network_text(l, &l->features[i], b->src->country_field);
         if (country_selected(&net->params, country))
             net->node_feature[net->nnodes++] = (uint32_t)i;
     }
     for (size_t c = 0; c < net->params.ncountries; c++) {
         bool found = false;
         for (size_t i = 0; i < net->nnodes && !found; i++)
-            found = strcmp(str_value(l, &l->features[net->node_feature[i]], b->src->country_field),
+            found = strcmp(network_text(l, &l->features[net->node_feature[i]],
+                                        b->src->country_field),
                            net->params.countries[c]) == 0;
         if (!found)
             return error_set(b->err, ERR_INVALID, "country: no town in '%s'",
                              net->params.countries[c]);
-    }
-    return ERR_OK;
-}
-
-static const double *node_ll(const network_t *net, size_t i)
-{
-    return net->nodes_layer->features[net->node_feature[i]].geom->ll;
-}
-
-static int distance_matrix(build_t *b)
-{
-    size_t n = b->net->nnodes;
-    b->km = malloc((n ? n * n : 1) * sizeof(double));
-    if (b->km == NULL)
-        return error_set(b->err, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        b->km[i * n + i] = 0;
-        for (size_t j = i + 1; j < n; j++) {
-            const double *p = node_ll(b->net, i), *q = node_ll(b->net, j);
-            double d = geodesy_inverse(p[0], p[1], q[0], q[1]).metres / 1000;
-            b->km[i * n + j] = b->km[j * n + i] = d;
-        }
-    }
-    return ERR_OK;
-}
-
-static int add_edge(build_t *b, uint32_t a, uint32_t c, int32_t tie)
-{
-    network_t *net = b->net;
-    if (a > c) {
-        uint32_t t = a;
-        a = c, c = t;
-    }
-    if (net->nedges == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        network_edge_t *e = realloc(net->edges, cap * sizeof(*e));
-        if (e == NULL)
-            return error_set(b->err, ERR_NOMEM, "out of memory");
-        net->edges = e;
-        b->cap = cap;
-    }
-    const layer_t *l = net->nodes_layer;
-    const char *ca = str_value(l, &l->features[net->node_feature[a]], net->country_field);
-    const char *cc = str_value(l, &l->features[net->node_feature[c]], net->country_field);
-    net->edges[net->nedges++] = (network_edge_t){a, c, b->km[a * net->nnodes + c],
-                                                 strcmp(ca, cc) != 0, tie};
-    return ERR_OK;
-}
-
-static int model_complete(build_t *b)
-{
-    size_t n = b->net->nnodes;
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = i + 1; j < n; j++)
-            if (add_edge(b, i, j, -1) != ERR_OK)
-                return ERR_NOMEM;
-    return ERR_OK;
-}
-
-static int model_within(build_t *b)
-{
-    size_t n = b->net->nnodes;
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = i + 1; j < n; j++)
-            if (b->km[i * n + j] <= b->net->params.km && add_edge(b, i, j, -1) != ERR_OK)
-                return ERR_NOMEM;
-    return ERR_OK;
-}
-
-/* qsort has no context: sort (distance, index) pairs instead. */
-typedef struct ranked {
-    double km;
-    uint32_t node;
-} ranked_t;
-
-static int cmp_ranked(const void *x, const void *y)
-{
-    const ranked_t *a = x, *b = y;
-    if (a->km != b->km)
-        return a->km < b->km ? -1 : 1;
-    return (a->node > b->node) - (a->node < b->node);
-}
-
-static int model_knn(build_t *b)
-{
-    size_t n = b->net->nnodes, k = b->net->params.k;
-    ranked_t *r = malloc(n * sizeof(*r));
-    unsigned char *tied = calloc(n * n, 1);
-    int rc = r && tied ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; rc == ERR_OK && i < n; i++) {
-        size_t m = 0;
-        for (size_t j = 0; j < n; j++)
-            if (j != i)
-                r[m++] = (ranked_t){b->km[i * n + j], (uint32_t)j};
-        qsort(r, m, sizeof(*r), cmp_ranked);
-        for (size_t t = 0; t < k && t < m; t++)
-            tied[i * n + r[t].node] = tied[r[t].node * n + i] = 1;
-    }
-    for (uint32_t i = 0; rc == ERR_OK && i < n; i++)
-        for (uint32_t j = i + 1; rc == ERR_OK && j < n; j++)
-            if (tied[i * n + j])
-                rc = add_edge(b, i, j, -1);
-    free(r);
-    free(tied);
-    return rc;
-}
-
-static int model_mst(build_t *b)
-{
-    graph_edge_t *tree = NULL;
-    size_t m = 0;
-    if (graph_mst(b->net->nnodes, b->km, &tree, &m) != 0)
-        return error_set(b->err, ERR_NOMEM, "out of memory");
-    int rc = ERR_OK;
-    for (size_t i = 0; rc == ERR_OK && i < m; i++)
-        rc = add_edge(b, tree[i].a, tree[i].b, -1);
-    free(tree);
-    return rc;
-}
-
-/* Delaunay, Gabriel and RNG are planar constructions: made in EPSG:3035,
- * an equal-area projection centred on Europe, not on raw lon/lat. */
-static int model_proximity(build_t *b)
-{
-    size_t n = b->net->nnodes;
-    double *xy = malloc((n ? 2 * n : 1) * sizeof(double));
-    proximity_edge_t *dt = NULL, *sub = NULL, *use;
-    size_t ndt = 0, nsub = 0, nuse;
-    if (xy == NULL)
-        return error_set(b->err, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        memcpy(xy + 2 * i, node_ll(b->net, i), 2 * sizeof(double));
-    int rc = crs_lonlat_to_laea(xy, xy, n) == 0
-                 ? ERR_OK
-                 : error_set(b->err, ERR_CRS, "PROJ cannot project the towns to EPSG:3035");
-    if (rc == ERR_OK && proximity_delaunay(xy, n, &dt, &ndt) != 0)
-        rc = error_set(b->err, ERR_GEOMETRY, "the Delaunay triangulation failed");
-    use = dt, nuse = ndt;
-    if (rc == ERR_OK && b->net->params.model != NETWORK_DELAUNAY) {
-        int prc = b->net->params.model == NETWORK_GABRIEL
-                      ? proximity_gabriel(xy, n, dt, ndt, &sub, &nsub)
-                      : proximity_rng(xy, n, dt, ndt, &sub, &nsub);
-        if (prc != 0)
-            rc = error_set(b->err, ERR_NOMEM, "out of memory");
-        use = sub, nuse = nsub;
-    }
-    for (size_t i = 0; rc == ERR_OK && i < nuse; i++)
-        rc = add_edge(b, use[i].a, use[i].b, -1);
-    free(xy);
-    free(dt);
-    free(sub);
-    return rc;
-}
-
-/* The node index of a nodes-layer feature, or -1 if it is not selected. */
-static int node_of_feature(const network_t *net, int feature)
-{
-    for (size_t i = 0; i < net->nnodes; i++)
-        if ((int)net->node_feature[i] == feature)
-            return (int)i;
-    return -1;
-}
-
-static int tie_end(build_t *b, const feature_t *tie, int field, int *node)
-{
-    const layer_t *ties = b->src->ties;
-    char text[64];
-    const value_t *v = &tie->values[field];
-    const char *name = text;
-    if (v->is_null)
-        return error_set(b->err, ERR_INVALID, "tie %s has no %s", tie->id,
-                         ties->fields[field].name);
-    if (ties->fields[field].type == FIELD_STRING)
-        name = v->u.s;
-    else
-        snprintf(text, sizeof(text), "%lld", (long long)v->u.i);
-    int feature = network_find_node(b->src, name);
-    if (feature < 0)
-        return error_set(b->err, ERR_INVALID, "tie %s names '%s', which is no town", tie->id,
-                         name);
-    *node = node_of_feature(b->net, feature);
-    return ERR_OK;
-}
-
-static int model_edges(build_t *b)
-{
-    const layer_t *ties = b->src->ties;
-    if (ties == NULL || b->src->from_field < 0 || b->src->to_field < 0)
-        return error_set(b->err, ERR_INVALID,
-                         "model: 'edges' needs a ties layer with from and to fields in the "
-                         "project");
-    for (size_t i = 0; i < ties->nfeatures; i++) {
-        int a, c;
-        if (tie_end(b, &ties->features[i], b->src->from_field, &a) != ERR_OK ||
-            tie_end(b, &ties->features[i], b->src->to_field, &c) != ERR_OK)
-            return b->err->code;
-        if (a < 0 || c < 0 || a == c) /* outside the selected countries, or a loop */
-            continue;
-        bool seen = false;
-        for (size_t e = 0; e < b->net->nedges && !seen; e++)
-            seen = b->net->edges[e].a == (uint32_t)(a < c ? a : c) &&
-                   b->net->edges[e].b == (uint32_t)(a < c ? c : a);
-        if (!seen && add_edge(b, (uint32_t)a, (uint32_t)c, (int32_t)i) != ERR_OK)
-            return ERR_NOMEM;
     }
     return ERR_OK;
 }
@@ -385,6 +172,10 @@ static int check_params(build_t *b)
     if (p->model == NETWORK_KNN && (p->k < 1 || p->k > (n > 1 ? n - 1 : 1)))
         return error_set(b->err, ERR_INVALID, "k: must be 1..%zu for %zu towns", n > 1 ? n - 1 : 1,
                          n);
+    if (p->model == NETWORK_COMPLETE && n > NETWORK_COMPLETE_MAX)
+        return error_set(b->err, ERR_INVALID, "model: complete on %zu towns would make %zu ties; "
+                                              "it is offered up to %d towns", n, n * (n - 1) / 2,
+                         NETWORK_COMPLETE_MAX);
     if (p->model == NETWORK_WITHIN && !(p->km > 0 && p->km <= 20040))
         return error_set(b->err, ERR_INVALID, "km: must be a distance above 0 and at most "
                                               "20040 (half the equator)");
@@ -408,26 +199,11 @@ static void keep_cross_border(network_t *net)
     net->nedges = kept;
 }
 
-static int compute_metrics(build_t *b)
-{
-    network_t *net = b->net;
-    graph_edge_t *ge = malloc((net->nedges ? net->nedges : 1) * sizeof(*ge));
-    net->metrics = calloc(net->nnodes ? net->nnodes : 1, sizeof(*net->metrics));
-    int rc = ge && net->metrics ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
-    for (size_t i = 0; rc == ERR_OK && i < net->nedges; i++)
-        ge[i] = (graph_edge_t){net->edges[i].a, net->edges[i].b, net->edges[i].km};
-    if (rc == ERR_OK && graph_metrics(net->nnodes, ge, net->nedges, net->metrics,
-                                      &net->summary) != 0)
-        rc = error_set(b->err, ERR_NOMEM, "out of memory computing metrics");
-    free(ge);
-    return rc;
-}
-
 static int (*const builders[])(build_t *) = {
-    [NETWORK_COMPLETE] = model_complete, [NETWORK_KNN] = model_knn,
-    [NETWORK_WITHIN] = model_within,     [NETWORK_MST] = model_mst,
-    [NETWORK_DELAUNAY] = model_proximity, [NETWORK_GABRIEL] = model_proximity,
-    [NETWORK_RNG] = model_proximity,     [NETWORK_EDGES] = model_edges,
+    [NETWORK_COMPLETE] = network_model_complete, [NETWORK_KNN] = network_model_knn,
+    [NETWORK_WITHIN] = network_model_within,     [NETWORK_MST] = network_model_mst,
+    [NETWORK_DELAUNAY] = network_model_proximity, [NETWORK_GABRIEL] = network_model_proximity,
+    [NETWORK_RNG] = network_model_proximity,     [NETWORK_EDGES] = network_model_edges,
 };
 
 int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
@@ -438,6 +214,7 @@ int network_build(const network_source_t *src, const network_params_t *params, n
     if (net == NULL)
         return error_set(err, ERR_NOMEM, "out of memory");
     atomic_init(&net->refs, 1);
+    pthread_mutex_init(&net->metrics_lock, NULL);
     net->params = *params;
     net->nodes_layer = src->nodes;
     net->ties_layer = src->ties;
@@ -448,16 +225,15 @@ int network_build(const network_source_t *src, const network_params_t *params, n
     if (rc == ERR_OK)
         rc = check_params(&b);
     if (rc == ERR_OK)
-        rc = distance_matrix(&b);
+        rc = network_planar_setup(&b);
     if (rc == ERR_OK)
         rc = builders[params->model](&b);
     if (rc == ERR_OK) {
         if (params->cross_border)
             keep_cross_border(net);
         qsort(net->edges, net->nedges, sizeof(*net->edges), cmp_edge);
-        rc = compute_metrics(&b);
     }
-    free(b.km);
+    network_build_cleanup(&b);
     if (rc != ERR_OK) {
         network_unref(net);
         return rc;
@@ -476,8 +252,29 @@ void network_unref(network_t *net)
 {
     if (net == NULL || atomic_fetch_sub_explicit(&net->refs, 1, memory_order_acq_rel) != 1)
         return;
+    pthread_mutex_destroy(&net->metrics_lock);
     free(net->node_feature);
     free(net->edges);
     free(net->metrics);
     free(net);
+}
+
+int network_metrics(network_t *net)
+{
+    pthread_mutex_lock(&net->metrics_lock);
+    int rc = ERR_OK;
+    if (net->metrics == NULL) {
+        graph_edge_t *ge = malloc((net->nedges ? net->nedges : 1) * sizeof(*ge));
+        graph_node_metrics_t *m = calloc(net->nnodes ? net->nnodes : 1, sizeof(*m));
+        for (size_t i = 0; ge && i < net->nedges; i++)
+            ge[i] = (graph_edge_t){net->edges[i].a, net->edges[i].b, net->edges[i].km};
+        if (ge && m && graph_metrics(net->nnodes, ge, net->nedges, m, &net->summary) == 0)
+            net->metrics = m, m = NULL;
+        else
+            rc = ERR_NOMEM;
+        free(ge);
+        free(m);
+    }
+    pthread_mutex_unlock(&net->metrics_lock);
+    return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef COOPMAP_NETWORK_H
 #define COOPMAP_NETWORK_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,6 +57,7 @@ typedef struct network_edge {
 
 typedef struct network {
     atomic_int refs;
+    pthread_mutex_t metrics_lock; /* guards the lazy metrics below */
     network_params_t params;
     const layer_t *nodes_layer, *ties_layer; /* borrowed from the dataset */
     int name_field, country_field;
@@ -63,9 +65,12 @@ typedef struct network {
     uint32_t *node_feature; /* nodes-layer feature index of each node */
     network_edge_t *edges;
     size_t nedges;
-    graph_node_metrics_t *metrics; /* one per node */
-    graph_summary_t summary;
+    graph_node_metrics_t *metrics; /* one per node; NULL until network_metrics() */
+    graph_summary_t summary;       /* valid once metrics are */
 } network_t;
+
+/* "complete" grows as n²: offered up to this many towns. */
+#define NETWORK_COMPLETE_MAX 2000
 
 /* Names for models and back; -1 for an unknown name. */
 const char *network_model_name(network_model_t model);
@@ -77,6 +82,15 @@ int network_model_parse(const char *name, network_model_t *out);
  * (ERR_INVALID) or what failed. */
 int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
                   error_t *err);
+
+/* Computes the node metrics and the summary the first time it is called
+ * (all-pairs shortest paths: O(n m log n), the slow part for thousands of
+ * towns); later calls return at once. Thread-safe. 0 or ERR_NOMEM. */
+int network_metrics(network_t *net);
+
+/* The text of a string field of a feature, or "" (null, not a string, or
+ * field < 0). Borrowed from the layer. */
+const char *network_text(const layer_t *l, const feature_t *f, int field);
 
 /* Reference counting (thread-safe): caches and requests share networks. */
 network_t *network_ref(network_t *net);

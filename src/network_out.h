@@ -17,6 +17,8 @@
 int network_to_layer(const network_t *net, const char *id, const char *title, layer_t **out,
                      error_t *err);
 
+/* These three need the metrics: call network_metrics(net) first. */
+
 /* A GeoJSON FeatureCollection: ties (LineStrings), then towns (Points)
  * carrying their metrics; "model", "parameters" and "summary" members. */
 void network_write_geojson(buf_t *b, const network_t *net);

@@ -62,6 +62,38 @@ static void test_matches_cs2cs(void **state)
     assert_int_equal(n, NPOINTS); /* cs2cs ran and answered every point */
 }
 
+/* The EPSG:3035 projection used for planar networks equals PROJ's own
+ * EPSG:4326 -> EPSG:3035 (cs2cs prints northing first). */
+static void test_laea_matches_cs2cs(void **state)
+{
+    (void)state;
+    static double ll[2 * NPOINTS], xy[2 * NPOINTS];
+    make_points(ll);
+    for (int i = 0; i < NPOINTS; i++) /* Europe only: the projection's domain */
+        ll[2 * i] = fmod(fabs(ll[2 * i]), 40) - 10, ll[2 * i + 1] = fmod(fabs(ll[2 * i + 1]), 35) + 35;
+    char in[] = "/tmp/coopmap-laea-XXXXXX";
+    int fd = mkstemp(in);
+    FILE *fp = fdopen(fd, "w");
+    for (int i = 0; i < NPOINTS; i++)
+        fprintf(fp, "%.10f %.10f\n", ll[2 * i + 1], ll[2 * i]);
+    fclose(fp);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "cs2cs -f %%.6f EPSG:4326 EPSG:3035 < %s", in);
+    FILE *out = popen(cmd, "r");
+    assert_non_null(out);
+    assert_int_equal(crs_lonlat_to_laea(ll, xy, NPOINTS), 0);
+    int n = 0;
+    double north, east, z;
+    while (n < NPOINTS && fscanf(out, "%lf %lf %lf", &north, &east, &z) == 3) {
+        assert_near(xy[2 * n], east, 1e-3);
+        assert_near(xy[2 * n + 1], north, 1e-3);
+        n++;
+    }
+    pclose(out);
+    unlink(in);
+    assert_int_equal(n, NPOINTS);
+}
+
 static void test_round_trip_and_clamp(void **state)
 {
     (void)state;
@@ -80,6 +112,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_cs2cs),
+        cmocka_unit_test(test_laea_matches_cs2cs),
         cmocka_unit_test(test_round_trip_and_clamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -808,6 +808,49 @@ static void test_mst_metrics(void **state)
     free(d);
 }
 
+/* Big graphs are split over threads: any thread count gives the same
+ * metrics as one thread, on a 700-node graph with several components. */
+static void test_threads_agree(void **state)
+{
+    (void)state;
+    const size_t n = 700;
+    uint64_t seed = 77;
+    graph_edge_t *e = malloc(4 * n * sizeof(*e));
+    unsigned char *used = calloc(n * n, 1);
+    size_t m = 0;
+    /* Blocks of 150 nodes are the components; edges only inside a block. */
+    for (size_t t = 0; t < 3 * n; t++) {
+        uint32_t v = (uint32_t)(rnd_u64(&seed) % n);
+        uint32_t u = (uint32_t)(v / 150 * 150 + rnd_u64(&seed) % 150);
+        if (u >= n || u == v || used[u * n + v]) continue;
+        used[u * n + v] = used[v * n + u] = 1;
+        e[m++] = (graph_edge_t){u, v, 1 + (double)(rnd_u64(&seed) % 3)}; /* integer ties */
+    }
+    free(used);
+    graph_node_metrics_t *one = calloc(n, sizeof(*one)), *many = calloc(n, sizeof(*many));
+    graph_summary_t s1, s4;
+    graph_set_threads(1);
+    int rc1 = graph_metrics(n, e, m, one, &s1);
+    graph_set_threads(4);
+    int rc4 = graph_metrics(n, e, m, many, &s4);
+    graph_set_threads(0);
+    assert_int_equal(rc1, 0);
+    assert_int_equal(rc4, 0);
+    assert_true(s1.components > 1);
+    assert_int_equal(s1.components, s4.components);
+    assert_near(s1.average_path, s4.average_path, 1e-9 * s1.average_path);
+    assert_near(s1.diameter, s4.diameter, 0);
+    for (size_t v = 0; v < n; v++) {
+        assert_int_equal(one[v].component, many[v].component);
+        assert_near(one[v].betweenness, many[v].betweenness, 1e-12);
+        assert_near(one[v].closeness, many[v].closeness, 1e-15);
+        assert_near(one[v].eccentricity, many[v].eccentricity, 0);
+    }
+    free(one);
+    free(many);
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -828,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_mst_forest),
         cmocka_unit_test(test_mst_edge_cases),
         cmocka_unit_test(test_mst_metrics),
+        cmocka_unit_test(test_threads_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,7 @@ static network_t *build(const char *model, const char *k, const char *km, const 
     network_t *net = NULL;
     error_t err = {0};
     if (network_params_parse(&params, model, k, km, cross, country, &err) != ERR_OK ||
-        network_build(src, &params, &net, &err) != ERR_OK)
+        network_build(src, &params, &net, &err) != ERR_OK || network_metrics(net) != ERR_OK)
         fail_msg("%s: %s", model, err.message);
     return net;
 }
