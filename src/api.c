@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "ogcapi.h"
+#include "tiles.h"
 
 static void format_time(time_t t, char *out, size_t size)
 {
@@ -44,6 +45,15 @@ static void handle_health(const http_request_t *req, http_response_t *resp, void
                             loaded, "load_ms", dataset_load_ms(ds), "started_at", started,
                             "layers", layers);
     dataset_unref(ds);
+    struct tiles *tiles = app_tiles(app);
+    if (tiles && obj) {
+        size_t bytes, entries, hits, misses;
+        tilecache_stats(tiles_cache(tiles), &bytes, &entries, &hits, &misses);
+        json_object_set_new(obj, "tile_cache",
+                            json_pack("{s:I, s:I, s:I, s:I}", "bytes", (json_int_t)bytes,
+                                      "entries", (json_int_t)entries, "hits", (json_int_t)hits,
+                                      "misses", (json_int_t)misses));
+    }
     http_response_header(resp, "Cache-Control", "no-store");
     send_json(resp, obj);
 }
@@ -60,6 +70,12 @@ static const http_route_t routes[] = {
     {"/distances", api_distances},
     {"/network", api_network},
     {"/network/metrics", api_network_metrics},
+    {"/tiles", api_tiles_list},
+    {"/tiles/{style}", api_tilejson},
+    {"/tiles/{style}/{z}/{x}/{y}", api_tile},
+    {"/map.png", api_map},
+    {"/map.svg", api_map},
+    {"/map.pdf", api_map},
 };
 
 const http_route_t *api_routes(size_t *count)

@@ -10,6 +10,12 @@
 /* The route table (static); handlers expect an app_t * as ctx. */
 const http_route_t *api_routes(size_t *count);
 
+/* Tiles and static maps (api_tiles.c, api_map.c). */
+void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
+
 /* Network endpoints (api_network.c). */
 void api_distances(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_network(const http_request_t *req, http_response_t *resp, void *ctx);

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "project.h"
+#include "tiles.h"
 
 struct app {
     pthread_mutex_t lock; /* guards current: held only to swap or ref */
     dataset_t *current;
     char *project_path;
     char *base_url;
+    struct tiles *tiles;
     time_t started_at;
 };
 
@@ -54,9 +56,13 @@ int app_reload(app_t *app, error_t *err)
     int rc = project_load(app->project_path, &project, err);
     if (rc == ERR_OK)
         rc = dataset_load(project, &fresh, err);
+    if (rc == ERR_OK && app->tiles)
+        rc = tiles_check(app->tiles, fresh, err);
     project_destroy(project);
-    if (rc != ERR_OK)
+    if (rc != ERR_OK) {
+        dataset_unref(fresh);
         return rc;
+    }
     pthread_mutex_lock(&app->lock);
     dataset_t *old = app->current;
     app->current = fresh;
@@ -86,4 +92,14 @@ int app_set_base_url(app_t *app, const char *base_url)
 const char *app_base_url(const app_t *app)
 {
     return app->base_url;
+}
+
+void app_set_tiles(app_t *app, struct tiles *tiles)
+{
+    app->tiles = tiles;
+}
+
+struct tiles *app_tiles(const app_t *app)
+{
+    return app->tiles;
 }

@@ -29,6 +29,12 @@ int app_reload(app_t *app, error_t *err);
 
 time_t app_started_at(const app_t *app);
 
+/* The tile service (borrowed; the caller keeps it alive while serving). A
+ * reload whose data the styles do not fit is refused like a broken file. */
+struct tiles;
+void app_set_tiles(app_t *app, struct tiles *tiles);
+struct tiles *app_tiles(const app_t *app);
+
 /* The public base URL for links (e.g. "https://maps.example.org/coopmap"),
  * copied; NULL: links use the request's Host header. Set before serving. */
 int app_set_base_url(app_t *app, const char *base_url);

@@ -12,7 +12,9 @@
 #include "http.h"
 #include "log.h"
 #include "project.h"
+#include "pool.h"
 #include "source.h"
+#include "tiles.h"
 #include "cli_internal.h"
 
 static const char usage[] =
@@ -36,6 +38,9 @@ static const char usage[] =
     "                       \"\" sends no CORS headers)\n"
     "  --cache-control TEXT serve: Cache-Control of data responses\n"
     "                       (default \"public, max-age=60\")\n"
+    "  --styles DIR         serve: directory of map styles (default: styles/)\n"
+    "  --tile-cache MB      serve: tile cache size (default 64; 0 turns it off)\n"
+    "  --max-zoom N         serve: highest tile zoom (default 18, at most 22)\n"
     "  --json               info, network: machine-readable output\n"
     "  --from LIST, --to LIST  distances: towns by name or id, comma-separated\n"
     "                       (default: all towns)\n"
@@ -93,7 +98,8 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
 
 static int parse_options(int argc, char **argv, options_t *o)
 {
-    *o = (options_t){.port = 8080, .threads = 4};
+    *o = (options_t){.port = 8080, .threads = 4, .tile_cache_mb = 64, .max_zoom = 18,
+                     .styles = COOPMAP_SOURCE_DIR "/styles"};
     strcpy(o->address, "127.0.0.1");
     o->project = getenv("COOPMAP_PROJECT");
     for (int i = 1; i < argc; i++) {
@@ -121,7 +127,24 @@ static int parse_options(int argc, char **argv, options_t *o)
             o->cors_origin = v;
         else if ((v = option_value(argc, argv, &i, "--cache-control")))
             o->cache_control = v;
-        else if ((v = option_value(argc, argv, &i, "--from")))
+        else if ((v = option_value(argc, argv, &i, "--styles")))
+            o->styles = v;
+        else if ((v = option_value(argc, argv, &i, "--tile-cache"))) {
+            char *end;
+            o->tile_cache_mb = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || o->tile_cache_mb < 0 || o->tile_cache_mb > 65536) {
+                fprintf(stderr, "coopmap: --tile-cache wants megabytes, 0..65536\n");
+                return -1;
+            }
+        } else if ((v = option_value(argc, argv, &i, "--max-zoom"))) {
+            char *end;
+            long z = strtol(v, &end, 10);
+            if (*v == '\0' || *end != '\0' || z < 0 || z > 22) {
+                fprintf(stderr, "coopmap: --max-zoom wants 0..22\n");
+                return -1;
+            }
+            o->max_zoom = (int)z;
+        } else if ((v = option_value(argc, argv, &i, "--from")))
             o->from = v;
         else if ((v = option_value(argc, argv, &i, "--to")))
             o->to = v;
@@ -190,20 +213,41 @@ static void wait_for_signals(app_t *app, const sigset_t *set)
     }
 }
 
+/* Loads the styles and checks them against the data: a bad style stops the
+ * start with a message naming the file, layer and property. */
+static tiles_t *load_tiles(const options_t *o, const dataset_t *ds)
+{
+    tiles_config_t cfg = {o->styles, (size_t)o->tile_cache_mb << 20, o->max_zoom};
+    tiles_t *tiles = NULL;
+    error_t err = {0};
+    if (tiles_create(&cfg, &tiles, &err) != ERR_OK || tiles_check(tiles, ds, &err) != ERR_OK) {
+        fprintf(stderr, "coopmap: error: %s\n", err.message);
+        return tiles_destroy(tiles);
+    }
+    return tiles;
+}
+
 static int serve(const options_t *o)
 {
     dataset_t *ds = NULL;
     if (cli_load(o->project, &ds) != ERR_OK)
         return 1;
-    app_t *app = app_create(o->project, ds); /* owns ds from here */
-    if (app == NULL) {
+    tiles_t *tiles = load_tiles(o, ds);
+    if (tiles == NULL) {
         dataset_unref(ds);
         return 1;
     }
-    if (app_set_base_url(app, o->base_url) != ERR_OK) {
+    app_t *app = app_create(o->project, ds); /* owns ds from here */
+    pool_t *pool = pool_create(0);
+    if (app == NULL || pool == NULL || app_set_base_url(app, o->base_url) != ERR_OK) {
+        if (app == NULL)
+            dataset_unref(ds);
         app_destroy(app);
+        pool_destroy(pool);
+        tiles_destroy(tiles);
         return 1;
     }
+    app_set_tiles(app, tiles);
     /* Block the signals before any thread exists so only sigwait sees them. */
     sigset_t set;
     sigemptyset(&set);
@@ -219,12 +263,15 @@ static int serve(const options_t *o)
     http_config_t cfg = {.address = o->address, .port = (uint16_t)o->port, .threads = o->threads,
                          .timeout_s = 30, .max_header_bytes = 16384, .routes = routes,
                          .nroutes = nroutes, .ctx = app, .access_log = !o->quiet,
-                         .cors_origin = o->cors_origin, .cache_control = o->cache_control};
+                         .cors_origin = o->cors_origin, .cache_control = o->cache_control,
+                         .pool = pool};
     http_server_t *srv = NULL;
     error_t err = {0};
     if (http_server_start(&cfg, &srv, &err) != ERR_OK) {
         fprintf(stderr, "coopmap: error: %s\n", err.message);
+        pool_destroy(pool);
         app_destroy(app);
+        tiles_destroy(tiles);
         return 1;
     }
     const char *fmt = strchr(o->address, ':') ? "http://[%s]:%u/" : "http://%s:%u/";
@@ -234,8 +281,11 @@ static int serve(const options_t *o)
            dataset_layer_count(ds), dataset_version(ds), url);
     fflush(stdout);
     wait_for_signals(app, &set);
+    pool_stop(pool); /* finishes deferred responses; later ones run inline */
     http_server_stop(srv);
+    pool_destroy(pool);
     app_destroy(app);
+    tiles_destroy(tiles);
     return 0;
 }
 

@@ -18,8 +18,16 @@ typedef struct cached_network {
     network_t *net;
 } cached_network_t;
 
+typedef struct attachment {
+    char key[64];
+    void *obj;
+    void (*destroy)(void *obj);
+    struct attachment *next;
+} attachment_t;
+
 struct dataset {
     atomic_int refs;
+    attachment_t *attachments; /* guarded by cache_lock */
     network_source_t net_src;
     bool has_network;
     pthread_mutex_t cache_lock; /* guards the cache below */
@@ -27,7 +35,7 @@ struct dataset {
     size_t ncache;
     layer_t **layers;
     size_t nlayers;
-    char *title, *description, *attribution;
+    char *title, *description, *attribution, *attribution_short;
     char version[17];
     time_t loaded_at;
     double load_ms;
@@ -78,6 +86,11 @@ static void free_dataset(dataset_t *ds)
 {
     for (size_t i = 0; i < ds->ncache; i++)
         network_unref(ds->cache[i].net);
+    for (attachment_t *a = ds->attachments, *next; a; a = next) {
+        next = a->next;
+        a->destroy(a->obj);
+        free(a);
+    }
     pthread_mutex_destroy(&ds->cache_lock);
     for (size_t i = 0; i < ds->nlayers; i++)
         layer_destroy(ds->layers[i]);
@@ -85,6 +98,7 @@ static void free_dataset(dataset_t *ds)
     free(ds->title);
     free(ds->description);
     free(ds->attribution);
+    free(ds->attribution_short);
     free(ds);
 }
 
@@ -172,6 +186,8 @@ int dataset_load(const project_t *project, dataset_t **out, error_t *err)
     ds->title = dup_or_null(project->title);
     ds->description = dup_or_null(project->description);
     ds->attribution = dup_or_null(project->attribution);
+    ds->attribution_short = dup_or_null(project->attribution_short ? project->attribution_short
+                                                                   : project->attribution);
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < project->nlayers; i++) {
         int rc = source_load(&project->layers[i], &ds->layers[i], err);
@@ -292,4 +308,33 @@ int dataset_network(dataset_t *ds, const network_params_t *params, network_t **o
     }
     pthread_mutex_unlock(&ds->cache_lock);
     return ERR_OK;
+}
+
+void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *arg),
+                         void (*destroy)(void *obj), void *arg)
+{
+    pthread_mutex_lock(&ds->cache_lock);
+    attachment_t *a = ds->attachments;
+    while (a && strcmp(a->key, key) != 0)
+        a = a->next;
+    if (a == NULL && (a = calloc(1, sizeof(*a))) != NULL) {
+        snprintf(a->key, sizeof(a->key), "%s", key);
+        a->obj = create(arg);
+        a->destroy = destroy;
+        if (a->obj == NULL) {
+            free(a);
+            a = NULL;
+        } else {
+            a->next = ds->attachments;
+            ds->attachments = a;
+        }
+    }
+    void *obj = a ? a->obj : NULL;
+    pthread_mutex_unlock(&ds->cache_lock);
+    return obj;
+}
+
+const char *dataset_attribution_short(const dataset_t *ds)
+{
+    return ds->attribution_short;
 }

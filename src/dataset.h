@@ -35,6 +35,7 @@ const layer_t *dataset_find_layer(const dataset_t *ds, const char *id);
 const char *dataset_title(const dataset_t *ds);
 const char *dataset_description(const dataset_t *ds); /* may be NULL */
 const char *dataset_attribution(const dataset_t *ds); /* may be NULL */
+const char *dataset_attribution_short(const dataset_t *ds); /* one line, may be NULL */
 
 /* 16 hex digits hashed from every id, coordinate and attribute value: the
  * same data gives the same version on every load and every machine. */
@@ -50,6 +51,14 @@ const network_source_t *dataset_network_source(const dataset_t *ds);
  * ERR_INVALID with a message for parameters that do not fit the data. */
 int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out,
                     error_t *err);
+
+/* Data derived from this dataset by other modules (e.g. label placements),
+ * kept with it and freed with it: returns the object stored under key,
+ * creating it with create(arg) the first time (NULL if that fails). The
+ * object is destroyed with destroy() when the dataset is freed. Borrowed;
+ * thread-safe (the creator must make the object itself thread-safe). */
+void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *arg),
+                         void (*destroy)(void *obj), void *arg);
 
 /* When the load finished, and how long it took. */
 time_t dataset_loaded_at(const dataset_t *ds);

@@ -11,6 +11,7 @@
 
 #include "http_internal.h"
 #include "log.h"
+#include "pool.h"
 
 const char *http_request_method(const http_request_t *req)
 {
@@ -72,6 +73,12 @@ void http_response_body(http_response_t *resp, int status, const char *content_t
     resp->content_type = content_type;
     resp->body = body;
     resp->len = len;
+}
+
+void http_defer(http_response_t *resp, http_deferred_fn fn, void *arg)
+{
+    resp->defer_fn = fn;
+    resp->defer_arg = arg;
 }
 
 void http_response_last_modified(http_response_t *resp, time_t when)
@@ -252,6 +259,49 @@ static void response_free(http_response_t *resp)
     }
 }
 
+typedef struct deferred {
+    http_request_t *req;
+    struct MHD_Connection *conn;
+    http_response_t *resp;
+} deferred_t;
+
+static void run_deferred(void *arg)
+{
+    deferred_t *d = arg;
+    http_response_t *resp = d->resp;
+    http_deferred_fn fn = resp->defer_fn;
+    resp->defer_fn = NULL;
+    fn(resp->defer_arg, resp);
+    d->req->done = resp;
+    MHD_resume_connection(d->conn); /* on_request() is called again and sends it */
+    free(d);
+}
+
+/* Moves the response to the heap and hands it to the pool; the connection
+ * sleeps until run_deferred() resumes it. Falls back to running inline. */
+static void defer(const http_server_t *srv, struct MHD_Connection *conn, http_request_t *req,
+                  http_response_t *resp)
+{
+    deferred_t *d = srv->cfg.pool ? malloc(sizeof(*d)) : NULL;
+    http_response_t *heap = d ? malloc(sizeof(*heap)) : NULL;
+    if (heap) {
+        *heap = *resp;
+        *d = (deferred_t){req, conn, heap};
+        MHD_suspend_connection(conn);
+        if (pool_submit(srv->cfg.pool, run_deferred, d) == 0) {
+            memset(resp, 0, sizeof(*resp));
+            return;
+        }
+        MHD_resume_connection(conn);
+        *resp = *heap;
+    }
+    free(heap);
+    free(d);
+    http_deferred_fn fn = resp->defer_fn;
+    resp->defer_fn = NULL;
+    fn(resp->defer_arg, resp);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -277,11 +327,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->conn = conn;
     req->method = method;
     req->path = url;
+    if (req->done) { /* resumed: the deferred work is finished */
+        http_response_t *resp = req->done;
+        req->done = NULL;
+        enum MHD_Result ret = queue(srv, conn, req, resp);
+        response_free(resp);
+        free(resp);
+        return ret;
+    }
     http_response_t resp = {.status = 200, .content_type = "application/json"};
     dispatch(srv, req, &resp);
+    clear_params(req);
+    if (resp.defer_fn) {
+        defer(srv, conn, req, &resp);
+        if (resp.defer_fn == NULL && resp.status == 0) /* handed to the pool */
+            return MHD_YES;
+    }
     enum MHD_Result ret = queue(srv, conn, req, &resp);
     response_free(&resp);
-    clear_params(req);
     return ret;
 }
 
@@ -309,6 +372,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         }
         log_info("%s \"%s %s\" %d %zu %.2fms%s", addr, req->method, req->path, req->status,
                  req->bytes, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+    }
+    if (req->done) { /* finished while the server was stopping: never sent */
+        response_free(req->done);
+        free(req->done);
     }
     free(req);
     *con_cls = NULL;
@@ -359,7 +426,8 @@ int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *er
         srv->cfg.max_header_bytes = 16384;
     if (srv->cfg.gzip_min_bytes == 0)
         srv->cfg.gzip_min_bytes = 1024;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(

@@ -26,6 +26,8 @@ typedef struct http_route {
     http_handler_fn handler;
 } http_route_t;
 
+struct pool;
+
 typedef struct http_config {
     const char *address; /* numeric IPv4 or IPv6 address */
     uint16_t port;       /* 0: any free port (see http_server_port) */
@@ -39,6 +41,7 @@ typedef struct http_config {
     const char *cors_origin;   /* Access-Control-Allow-Origin; NULL: "*", "": no CORS */
     const char *cache_control; /* for 200s whose handler set none; NULL: max-age=60 */
     size_t gzip_min_bytes;     /* smaller bodies are sent as they are */
+    struct pool *pool;         /* runs deferred work (http_defer); borrowed, may be NULL */
 } http_config_t;
 
 typedef struct http_server http_server_t;
@@ -75,6 +78,14 @@ void http_response_last_modified(http_response_t *resp, time_t when);
 
 /* Adds a header; name and value are copied. */
 void http_response_header(http_response_t *resp, const char *name, const char *value);
+
+/* Finishes the response off the HTTP threads: the handler returns at once,
+ * the connection waits suspended (no HTTP thread blocks on it), and later
+ * fn(arg, resp) fills resp on the worker pool, after which the response
+ * is sent as usual. fn must not read the request: the handler copies what
+ * it needs into arg, and fn frees arg. Without a pool, fn runs at once. */
+typedef void (*http_deferred_fn)(void *arg, http_response_t *resp);
+void http_defer(http_response_t *resp, http_deferred_fn fn, void *arg);
 
 /* Sets an error status and a description for the JSON exception body. */
 void http_error(http_response_t *resp, int status, const char *fmt, ...)

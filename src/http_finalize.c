@@ -121,11 +121,17 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
                 accepts_gzip(http_request_header(req, "Accept-Encoding"));
     if (compressible(resp->content_type))
         http_response_header(resp, "Vary", "Accept, Accept-Encoding");
-    /* A strong tag per representation: the gzip bytes differ, so their tag does. */
-    char etag[40];
-    snprintf(etag, sizeof(etag), "\"%016llx%s\"",
-             (unsigned long long)fnv1a(resp->body, resp->len), gzip ? "-gz" : "");
-    http_response_header(resp, "ETag", etag);
+    /* A strong tag per representation: the gzip bytes differ, so their tag
+     * does. Handlers that know their tag already (cached tiles) set it. */
+    char etag[72];
+    const char *preset = http_response_get_header(resp, "ETag");
+    if (preset) {
+        snprintf(etag, sizeof(etag), "%s", preset);
+    } else {
+        snprintf(etag, sizeof(etag), "\"%016llx%s\"",
+                 (unsigned long long)fnv1a(resp->body, resp->len), gzip ? "-gz" : "");
+        http_response_header(resp, "ETag", etag);
+    }
     if (http_response_get_header(resp, "Cache-Control") == NULL)
         http_response_header(resp, "Cache-Control",
                              cfg->cache_control ? cfg->cache_control : "public, max-age=60");

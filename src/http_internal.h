@@ -19,6 +19,8 @@ struct http_server {
 
 struct http_response {
     time_t last_modified; /* 0: none */
+    http_deferred_fn defer_fn; /* set by http_defer() */
+    void *defer_arg;
     int status;
     const char *content_type;
     char *body;
@@ -39,6 +41,7 @@ struct http_request {
     struct timespec start;
     int status;
     size_t bytes;
+    http_response_t *done; /* a deferred response, ready once resumed */
 };
 
 /* Adds CORS, caching and ETag headers, answers conditional requests with

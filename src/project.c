@@ -162,7 +162,8 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
     char *attribution_file = NULL;
     if (opt_string(root, "title", &p->title) || opt_string(root, "description", &p->description) ||
         opt_string(root, "attribution", &p->attribution) ||
-        opt_string(root, "attribution_file", &attribution_file))
+        opt_string(root, "attribution_file", &attribution_file) ||
+        opt_string(root, "attribution_short", &p->attribution_short))
         return error_set(err, ERR_FORMAT, "%s: a top-level member has the wrong type", path);
     if (attribution_file) {
         char *full = resolve(path, attribution_file);
@@ -251,6 +252,7 @@ project_t *project_destroy(project_t *p)
     free(p->title);
     free(p->description);
     free(p->attribution);
+    free(p->attribution_short);
     free(p);
     return NULL;
 }

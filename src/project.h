@@ -11,7 +11,8 @@
  *     ]
  *   }
  * Relative paths are resolved against the project file's directory;
- * "attribution_file" may name a text file instead of "attribution".
+ * "attribution_file" may name a text file instead of "attribution", and
+ * "attribution_short" is the one line maps show (default: "attribution").
  *
  * An optional "network" object says which layer holds the towns and which
  * network model is served as a collection:
@@ -49,6 +50,7 @@ typedef struct network_spec {
 typedef struct project {
     char *path;
     char *title, *description, *attribution;
+    char *attribution_short; /* one line for map corners and TileJSON */
     layer_spec_t *layers;
     size_t nlayers;
     network_spec_t *network; /* NULL: no network */

@@ -60,8 +60,12 @@ stop_server() {
     wait "$SERVER_PID" || status=$?
     SERVER_PID=""
     check "server exits 0 on SIGTERM (got $status)" test "$status" -eq 0
-    check "no sanitizer report from the server" \
-        bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' '$WORK/server.err'"
+    if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/server.err"; then
+        not_ok "no sanitizer report from the server"
+        grep -A40 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/server.err" | head -80
+    else
+        ok "no sanitizer report from the server"
+    fi
 }
 
 # http METHOD PATH [curl args...]: body in $WORK/body, headers in

@@ -1,0 +1,163 @@
+/* GET /map.png, /map.svg, /map.pdf: a static map of a bbox or a centre and
+ * zoom, rendered on the worker pool. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "app.h"
+#include "render_static.h"
+#include "tiles.h"
+
+#define MAX_PX 4096
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+typedef struct map_job {
+    render_view_t view;
+    const style_t *style;
+    dataset_t *ds; /* a reference, released by the job */
+    static_format_t format;
+    bool north;
+} map_job_t;
+
+static void render_map_job(void *arg, http_response_t *resp)
+{
+    map_job_t *j = arg;
+    static const char *const types[] = {"image/png", "image/svg+xml", "application/pdf"};
+    unsigned char *data = NULL;
+    size_t len = 0;
+    error_t err = {0};
+    if (render_static(&j->view, j->style, j->ds, dataset_attribution_short(j->ds), j->north,
+                      j->format, &data, &len, &err) != ERR_OK)
+        http_error(resp, 500, "%s", err.message);
+    else
+        http_response_body(resp, 200, types[j->format], (char *)data, len);
+    http_response_last_modified(resp, dataset_loaded_at(j->ds));
+    dataset_unref(j->ds);
+    free(j);
+}
+
+static int numbers(const char *text, double *v, int want)
+{
+    int n = 0;
+    const char *p = text;
+    while (n < want) {
+        char *end;
+        v[n] = strtod(p, &end);
+        if (end == p || !isfinite(v[n]))
+            return -1;
+        n++;
+        if (*end == '\0')
+            break;
+        if (*end != ',')
+            return -1;
+        p = end + 1;
+    }
+    return n == want && p[strcspn(p, ",")] == '\0' ? 0 : -1;
+}
+
+static int check_known(const char *name, const char *value, void *arg)
+{
+    (void)value;
+    static const char *const known[] = {"bbox", "center", "zoom", "width", "height", "style",
+                                        "scale", "north", NULL};
+    for (const char *const *k = known; *k; k++)
+        if (strcmp(*k, name) == 0)
+            return 0;
+    *(const char **)arg = name;
+    return 1;
+}
+
+static int size_param(const http_request_t *req, const char *name, int def, int *out,
+                      http_response_t *resp)
+{
+    const char *text = http_request_query(req, name);
+    char *end;
+    long v = text ? strtol(text, &end, 10) : def;
+    if (text && (*text == '\0' || *end != '\0' || v < 1 || v > MAX_PX)) {
+        http_error(resp, 400, "%s: must be a whole number of pixels, 1..%d", name, MAX_PX);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Fills the view from bbox or center+zoom; sets a 400 and returns -1. */
+static int parse_view(const http_request_t *req, http_response_t *resp, render_view_t *v,
+                      int max_zoom)
+{
+    int width, height;
+    double scale = 1, b[4], c[2], zoom;
+    const char *bbox = http_request_query(req, "bbox"), *center = http_request_query(req, "center");
+    const char *zt = http_request_query(req, "zoom"), *st = http_request_query(req, "scale");
+    if (size_param(req, "width", 800, &width, resp) || size_param(req, "height", 600, &height, resp))
+        return -1;
+    if (st && strcmp(st, "1") != 0 && strcmp(st, "2") != 0) {
+        http_error(resp, 400, "scale: 1 or 2");
+        return -1;
+    }
+    scale = st ? atof(st) : 1;
+    if (bbox) {
+        if (numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 ||
+            b[1] < -85.06 || b[3] > 85.06) {
+            http_error(resp, 400, "bbox: want west,south,east,north in degrees, west < east, "
+                                  "south < north");
+            return -1;
+        }
+        zoom = fmin(render_fit_zoom((bbox_t){b[0], b[1], b[2], b[3]}, width, height), max_zoom);
+        /* The box's middle in Mercator, not in degrees: halfway in y. */
+        double ym = (log(tan(M_PI / 4 + b[1] * M_PI / 360)) + log(tan(M_PI / 4 + b[3] * M_PI / 360))) / 2;
+        double mid_lat = (2 * atan(exp(ym)) - M_PI / 2) * 180 / M_PI;
+        *v = render_center_view((b[0] + b[2]) / 2, mid_lat, zoom, width, height, scale);
+        return 0;
+    }
+    char *end = NULL;
+    zoom = zt ? strtod(zt, &end) : -1;
+    if (!center || numbers(center, c, 2) || fabs(c[0]) > 180 || fabs(c[1]) > 85.05 || !zt ||
+        *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
+        http_error(resp, 400, "give bbox=west,south,east,north, or center=lon,lat and "
+                              "zoom=0..%d", max_zoom);
+        return -1;
+    }
+    *v = render_center_view(c[0], c[1], zoom, width, height, scale);
+    return 0;
+}
+
+void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    tiles_t *t = app_tiles(ctx);
+    const char *path = http_request_path(req), *bad = NULL;
+    static_format_t format = strstr(path, ".svg") ? STATIC_SVG
+                             : strstr(path, ".pdf") ? STATIC_PDF
+                                                    : STATIC_PNG;
+    if (t == NULL) {
+        http_error(resp, 404, "this server renders no maps");
+        return;
+    }
+    if (http_request_query_each(req, check_known, &bad)) {
+        http_error(resp, 400, "unknown parameter '%.60s'", bad);
+        return;
+    }
+    const char *name = http_request_query(req, "style");
+    const style_t *style = tiles_style(t, name ? name : "default");
+    if (style == NULL) {
+        http_error(resp, 404, "no style '%.60s'; see /tiles", name ? name : "default");
+        return;
+    }
+    render_view_t view;
+    if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0)
+        return;
+    const char *north = http_request_query(req, "north");
+    map_job_t *job = malloc(sizeof(*job));
+    if (job == NULL) {
+        http_error(resp, 500, "out of memory");
+        return;
+    }
+    *job = (map_job_t){view, style, app_acquire(ctx), format,
+                       north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
+    http_defer(resp, render_map_job, job);
+}
