@@ -76,6 +76,12 @@ static const http_route_t routes[] = {
     {"/map.png", api_map},
     {"/map.svg", api_map},
     {"/map.pdf", api_map},
+    {"/viewer", api_viewer},
+    {"/embed", api_embed},
+    {"/web/{file}", api_web_file},
+    {"/assets/leaflet/{file}", api_leaflet},
+    {"/assets/leaflet/images/{file}", api_leaflet_image},
+    {"/geodesic", api_geodesic},
 };
 
 const http_route_t *api_routes(size_t *count)

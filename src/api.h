@@ -16,9 +16,17 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
 
+/* Browser pages and their assets (api_web.c). */
+void api_viewer(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_embed(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_web_file(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_leaflet(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_leaflet_image(const http_request_t *req, http_response_t *resp, void *ctx);
+
 /* Network endpoints (api_network.c). */
 void api_distances(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_network(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_network_metrics(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx);
 
 #endif

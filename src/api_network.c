@@ -1,11 +1,13 @@
 /* GET /distances, /network and /network/metrics: parse, ask the dataset
  * for a (cached) network or the geodesics, encode. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "app.h"
+#include "geodesy.h"
 #include "network_out.h"
 
 /* Refuses parameters an endpoint does not know, naming the first. */
@@ -143,4 +145,40 @@ void api_network(const http_request_t *req, http_response_t *resp, void *ctx)
 void api_network_metrics(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     send_network(req, resp, ctx, network_write_metrics, "application/json");
+}
+
+/* "lon,lat" with lon in -180..180 and lat in -90..90. */
+static int parse_point(const char *text, double *lon, double *lat)
+{
+    char *end;
+    if (text == NULL)
+        return -1;
+    *lon = strtod(text, &end);
+    if (end == text || *end != ',')
+        return -1;
+    const char *p = end + 1;
+    *lat = strtod(p, &end);
+    return end != p && *end == '\0' && fabs(*lon) <= 180 && fabs(*lat) <= 90 ? 0 : -1;
+}
+
+/* GET /geodesic?from=lon,lat&to=lon,lat: the geodesic between any two
+ * points (the viewer's measuring tool). */
+void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    (void)ctx;
+    static const char *const names[] = {"from", "to", NULL};
+    double lon1, lat1, lon2, lat2;
+    if (only_known(req, resp, names) != 0)
+        return;
+    if (parse_point(http_request_query(req, "from"), &lon1, &lat1) ||
+        parse_point(http_request_query(req, "to"), &lon2, &lat2)) {
+        http_error(resp, 400, "from, to: want lon,lat in degrees (lon -180..180, lat -90..90)");
+        return;
+    }
+    geodesy_inverse_t g = geodesy_inverse(lon1, lat1, lon2, lat2);
+    buf_t b = BUF_INIT;
+    buf_printf(&b, "{\"from\":[%.7f,%.7f],\"to\":[%.7f,%.7f],\"distance_km\":%.6f,"
+                   "\"initial_azimuth\":%.6f,\"final_azimuth\":%.6f}",
+               lon1, lat1, lon2, lat2, g.metres / 1000, g.azi1, g.azi2);
+    send_buf(resp, &b, "application/json");
 }

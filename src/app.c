@@ -12,6 +12,7 @@ struct app {
     dataset_t *current;
     char *project_path;
     char *base_url;
+    char *frame_ancestors;
     struct tiles *tiles;
     time_t started_at;
 };
@@ -37,6 +38,7 @@ app_t *app_destroy(app_t *app)
     pthread_mutex_destroy(&app->lock);
     free(app->project_path);
     free(app->base_url);
+    free(app->frame_ancestors);
     free(app);
     return NULL;
 }
@@ -102,4 +104,16 @@ void app_set_tiles(app_t *app, struct tiles *tiles)
 struct tiles *app_tiles(const app_t *app)
 {
     return app->tiles;
+}
+
+int app_set_frame_ancestors(app_t *app, const char *sources)
+{
+    free(app->frame_ancestors);
+    app->frame_ancestors = sources ? strdup(sources) : NULL;
+    return sources && app->frame_ancestors == NULL ? ERR_NOMEM : ERR_OK;
+}
+
+const char *app_frame_ancestors(const app_t *app)
+{
+    return app->frame_ancestors;
 }

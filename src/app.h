@@ -35,6 +35,11 @@ struct tiles;
 void app_set_tiles(app_t *app, struct tiles *tiles);
 struct tiles *app_tiles(const app_t *app);
 
+/* Who may frame the browser pages: a CSP frame-ancestors source list
+ * ("https://a.example https://b.example"), copied; NULL: anyone ("*"). */
+int app_set_frame_ancestors(app_t *app, const char *sources);
+const char *app_frame_ancestors(const app_t *app);
+
 /* The public base URL for links (e.g. "https://maps.example.org/coopmap"),
  * copied; NULL: links use the request's Host header. Set before serving. */
 int app_set_base_url(app_t *app, const char *base_url);

@@ -39,6 +39,8 @@ static const char usage[] =
     "  --cache-control TEXT serve: Cache-Control of data responses\n"
     "                       (default \"public, max-age=60\")\n"
     "  --styles DIR         serve: directory of map styles (default: styles/)\n"
+    "  --frame-ancestors L  serve: who may frame /viewer and /embed, as a CSP\n"
+    "                       source list (default *, anyone)\n"
     "  --tile-cache MB      serve: tile cache size (default 64; 0 turns it off)\n"
     "  --max-zoom N         serve: highest tile zoom (default 18, at most 22)\n"
     "  --json               info, network: machine-readable output\n"
@@ -129,6 +131,14 @@ static int parse_options(int argc, char **argv, options_t *o)
             o->cache_control = v;
         else if ((v = option_value(argc, argv, &i, "--styles")))
             o->styles = v;
+        else if ((v = option_value(argc, argv, &i, "--frame-ancestors"))) {
+            for (const char *c = v; *c; c++)
+                if ((unsigned char)*c < 0x20) {
+                    fprintf(stderr, "coopmap: --frame-ancestors: control characters\n");
+                    return -1;
+                }
+            o->frame_ancestors = v;
+        }
         else if ((v = option_value(argc, argv, &i, "--tile-cache"))) {
             char *end;
             o->tile_cache_mb = strtol(v, &end, 10);
@@ -239,7 +249,8 @@ static int serve(const options_t *o)
     }
     app_t *app = app_create(o->project, ds); /* owns ds from here */
     pool_t *pool = pool_create(0);
-    if (app == NULL || pool == NULL || app_set_base_url(app, o->base_url) != ERR_OK) {
+    if (app == NULL || pool == NULL || app_set_base_url(app, o->base_url) != ERR_OK ||
+        app_set_frame_ancestors(app, o->frame_ancestors) != ERR_OK) {
         if (app == NULL)
             dataset_unref(ds);
         app_destroy(app);

@@ -1,0 +1,16 @@
+// Shared by the viewer and the embed: fetch helpers and the tile layer.
+"use strict";
+window.coopmapCommon = {
+  getJSON: async function (url) {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(url + ": HTTP " + res.status);
+    return res.json();
+  },
+  // coopmap's own tiles; {r} asks for the @2x tiles on high-DPI screens.
+  tileLayer: function (style, tilejson) {
+    return L.tileLayer("/tiles/" + encodeURIComponent(style) + "/{z}/{x}/{y}{r}.png", {
+      maxZoom: tilejson ? tilejson.maxzoom : 18,
+      attribution: tilejson ? tilejson.attribution : "",
+    });
+  },
+};
