@@ -6,7 +6,7 @@ COOPMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # What building and running needs, and what only the tests need.
 COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev
   proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev
-  zlib1g-dev fonts-dejavu-core"
+  zlib1g-dev fonts-dejavu-core libjs-leaflet"
 COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind python3-networkx poppler-utils"
 
 # Installs the named Debian packages that are not installed yet; runs

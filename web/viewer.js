@@ -22,6 +22,8 @@
     state.cb = h.get("cb") === "1";
     if (h.has("show")) state.show = h.get("show").split(",").filter(Boolean);
   })();
+  // What to show at start; state.show then follows the layer control.
+  const initialShow = state.show.slice();
   function writeHash() {
     const c = map.getCenter();
     const h = new URLSearchParams({
@@ -63,7 +65,7 @@
   // --- towns
   const townsLayer = L.geoJSON(null, {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-      radius: 6 + Math.min(6, Math.sqrt((f.properties.population || 0) / 1000)),
+      radius: 3.5 + Math.min(4, Math.sqrt((f.properties.population || 0) / 1500)),
       className: "town-marker", color: "#1f1f1f", weight: 2,
       fillColor: f.properties.project_partner ? "#1f1f1f" : "#ffffff", fillOpacity: 1,
       keyboard: true, title: f.properties.name,
@@ -81,7 +83,7 @@
   layers.addOverlay(townsLayer, "Towns");
   C.getJSON("/collections/towns/items?limit=1000").then((fc) => {
     townsLayer.addData(fc);
-    if (state.show.includes("towns")) townsLayer.addTo(map);
+    if (initialShow.includes("towns")) townsLayer.addTo(map);
     ready.towns = true;
     markReady();
   });
@@ -107,12 +109,12 @@
       .filter(([, l]) => map.hasLayer(l)).map(([n]) => n);
     writeHash();
   }
-  if (state.show.includes("regions")) regionsLayer.addTo(map);
+  if (initialShow.includes("regions")) regionsLayer.addTo(map);
 
   // --- network
   const networkGroup = L.layerGroup();
   layers.addOverlay(networkGroup, "Network");
-  if (state.show.includes("network")) networkGroup.addTo(map);
+  if (initialShow.includes("network")) networkGroup.addTo(map);
 
   function networkQuery() {
     const q = new URLSearchParams({ model: state.model });
