@@ -40,19 +40,19 @@ static void handle_health(const http_request_t *req, http_response_t *resp, void
         const layer_t *layer = dataset_layer(ds, i);
         json_object_set_new(layers, layer->id, json_integer((json_int_t)layer->nfeatures));
     }
-    json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:o}", "status", "ok", "version",
-                            COOPMAP_VERSION, "data_version", dataset_version(ds), "loaded_at",
-                            loaded, "load_ms", dataset_load_ms(ds), "started_at", started,
-                            "layers", layers);
+    json_t *obj =
+        json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:o}", "status", "ok", "version", COOPMAP_VERSION,
+                  "data_version", dataset_version(ds), "loaded_at", loaded, "load_ms",
+                  dataset_load_ms(ds), "started_at", started, "layers", layers);
     dataset_unref(ds);
     struct tiles *tiles = app_tiles(app);
     if (tiles && obj) {
         size_t bytes, entries, hits, misses;
         tilecache_stats(tiles_cache(tiles), &bytes, &entries, &hits, &misses);
         json_object_set_new(obj, "tile_cache",
-                            json_pack("{s:I, s:I, s:I, s:I}", "bytes", (json_int_t)bytes,
-                                      "entries", (json_int_t)entries, "hits", (json_int_t)hits,
-                                      "misses", (json_int_t)misses));
+                            json_pack("{s:I, s:I, s:I, s:I}", "bytes", (json_int_t)bytes, "entries",
+                                      (json_int_t)entries, "hits", (json_int_t)hits, "misses",
+                                      (json_int_t)misses));
     }
     http_response_header(resp, "Cache-Control", "no-store");
     send_json(resp, obj);

@@ -48,13 +48,10 @@ static int numbers(const char *text, double *v, int want)
     while (n < want) {
         char *end;
         v[n] = strtod(p, &end);
-        if (end == p || !isfinite(v[n]))
-            return -1;
+        if (end == p || !isfinite(v[n])) return -1;
         n++;
-        if (*end == '\0')
-            break;
-        if (*end != ',')
-            return -1;
+        if (*end == '\0') break;
+        if (*end != ',') return -1;
         p = end + 1;
     }
     return n == want && p[strcspn(p, ",")] == '\0' ? 0 : -1;
@@ -63,11 +60,10 @@ static int numbers(const char *text, double *v, int want)
 static int check_known(const char *name, const char *value, void *arg)
 {
     (void)value;
-    static const char *const known[] = {"bbox", "center", "zoom", "width", "height", "style",
-                                        "scale", "north", NULL};
+    static const char *const known[] = {"bbox",  "center", "zoom",  "width", "height",
+                                        "style", "scale",  "north", NULL};
     for (const char *const *k = known; *k; k++)
-        if (strcmp(*k, name) == 0)
-            return 0;
+        if (strcmp(*k, name) == 0) return 0;
     *(const char **)arg = name;
     return 1;
 }
@@ -94,7 +90,8 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
     double scale = 1, b[4], c[2], zoom;
     const char *bbox = http_request_query(req, "bbox"), *center = http_request_query(req, "center");
     const char *zt = http_request_query(req, "zoom"), *st = http_request_query(req, "scale");
-    if (size_param(req, "width", 800, &width, resp) || size_param(req, "height", 600, &height, resp))
+    if (size_param(req, "width", 800, &width, resp) ||
+        size_param(req, "height", 600, &height, resp))
         return -1;
     if (st && strcmp(st, "1") != 0 && strcmp(st, "2") != 0) {
         http_error(resp, 400, "scale: 1 or 2");
@@ -104,13 +101,15 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
     if (bbox) {
         if (numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 ||
             b[1] < -85.06 || b[3] > 85.06) {
-            http_error(resp, 400, "bbox: want west,south,east,north in degrees, west < east, "
-                                  "south < north");
+            http_error(resp, 400,
+                       "bbox: want west,south,east,north in degrees, west < east, "
+                       "south < north");
             return -1;
         }
         zoom = fmin(render_fit_zoom((bbox_t){b[0], b[1], b[2], b[3]}, width, height), max_zoom);
         /* The box's middle in Mercator, not in degrees: halfway in y. */
-        double ym = (log(tan(M_PI / 4 + b[1] * M_PI / 360)) + log(tan(M_PI / 4 + b[3] * M_PI / 360))) / 2;
+        double ym =
+            (log(tan(M_PI / 4 + b[1] * M_PI / 360)) + log(tan(M_PI / 4 + b[3] * M_PI / 360))) / 2;
         double mid_lat = (2 * atan(exp(ym)) - M_PI / 2) * 180 / M_PI;
         *v = render_center_view((b[0] + b[2]) / 2, mid_lat, zoom, width, height, scale);
         return 0;
@@ -119,8 +118,10 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
     zoom = zt ? strtod(zt, &end) : -1;
     if (!center || numbers(center, c, 2) || fabs(c[0]) > 180 || fabs(c[1]) > 85.05 || !zt ||
         *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
-        http_error(resp, 400, "give bbox=west,south,east,north, or center=lon,lat and "
-                              "zoom=0..%d", max_zoom);
+        http_error(resp, 400,
+                   "give bbox=west,south,east,north, or center=lon,lat and "
+                   "zoom=0..%d",
+                   max_zoom);
         return -1;
     }
     *v = render_center_view(c[0], c[1], zoom, width, height, scale);
@@ -131,7 +132,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = app_tiles(ctx);
     const char *path = http_request_path(req), *bad = NULL;
-    static_format_t format = strstr(path, ".svg") ? STATIC_SVG
+    static_format_t format = strstr(path, ".svg")   ? STATIC_SVG
                              : strstr(path, ".pdf") ? STATIC_PDF
                                                     : STATIC_PNG;
     if (t == NULL) {
@@ -149,8 +150,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
         return;
     }
     render_view_t view;
-    if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0)
-        return;
+    if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0) return;
     const char *north = http_request_query(req, "north");
     map_job_t *job = malloc(sizeof(*job));
     if (job == NULL) {

@@ -21,18 +21,15 @@ static int check_known(const char *name, const char *value, void *arg)
     (void)value;
     known_t *k = arg;
     for (const char *const *n = k->names; *n; n++)
-        if (strcmp(*n, name) == 0)
-            return 0;
+        if (strcmp(*n, name) == 0) return 0;
     k->bad = name;
     return 1;
 }
 
-static int only_known(const http_request_t *req, http_response_t *resp,
-                      const char *const *names)
+static int only_known(const http_request_t *req, http_response_t *resp, const char *const *names)
 {
     known_t k = {names, NULL};
-    if (http_request_query_each(req, check_known, &k) == 0)
-        return 0;
+    if (http_request_query_each(req, check_known, &k) == 0) return 0;
     http_error(resp, 400, "unknown parameter '%.60s'", k.bad);
     return -1;
 }
@@ -51,8 +48,7 @@ static void send_buf(http_response_t *resp, buf_t *b, const char *type)
 static const network_source_t *network_source(http_response_t *resp, dataset_t *ds)
 {
     const network_source_t *src = dataset_network_source(ds);
-    if (src == NULL)
-        http_error(resp, 404, "this project defines no towns network");
+    if (src == NULL) http_error(resp, 404, "this project defines no towns network");
     http_response_last_modified(resp, dataset_loaded_at(ds));
     return src;
 }
@@ -66,8 +62,7 @@ void api_distances(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     static const char *const names[] = {"from", "to", "f", "layout", NULL};
     const char *f = http_request_query(req, "f"), *layout = http_request_query(req, "layout");
-    if (only_known(req, resp, names) != 0)
-        return;
+    if (only_known(req, resp, names) != 0) return;
     distances_format_t format = DISTANCES_JSON;
     if (f && strcmp(f, "csv") == 0)
         format = layout && strcmp(layout, "pairs") == 0 ? DISTANCES_CSV_PAIRS : DISTANCES_CSV;
@@ -90,8 +85,9 @@ void api_distances(const http_request_t *req, http_response_t *resp, void *ctx)
     } else if (src) {
         buf_t b = BUF_INIT;
         network_write_distances(&b, src, from, nfrom, to, nto, format);
-        send_buf(resp, &b, format == DISTANCES_JSON ? "application/json"
-                                                    : "text/csv; charset=utf-8; header=present");
+        send_buf(resp, &b,
+                 format == DISTANCES_JSON ? "application/json"
+                                          : "text/csv; charset=utf-8; header=present");
     }
     free(from);
     free(to);
@@ -103,8 +99,7 @@ static network_t *network_for(const http_request_t *req, http_response_t *resp, 
 {
     static const char *const names[] = {"model", "k", "km", "cross_border", "country", "f", NULL};
     const char *f = http_request_query(req, "f");
-    if (only_known(req, resp, names) != 0 || network_source(resp, ds) == NULL)
-        return NULL;
+    if (only_known(req, resp, names) != 0 || network_source(resp, ds) == NULL) return NULL;
     if (f && strcmp(f, "json") != 0 && strcmp(f, "geojson") != 0) {
         http_error(resp, 406, "f=%.40s is not offered; use f=json", f);
         return NULL;
@@ -151,11 +146,9 @@ void api_network_metrics(const http_request_t *req, http_response_t *resp, void 
 static int parse_point(const char *text, double *lon, double *lat)
 {
     char *end;
-    if (text == NULL)
-        return -1;
+    if (text == NULL) return -1;
     *lon = strtod(text, &end);
-    if (end == text || *end != ',')
-        return -1;
+    if (end == text || *end != ',') return -1;
     const char *p = end + 1;
     *lat = strtod(p, &end);
     return end != p && *end == '\0' && fabs(*lon) <= 180 && fabs(*lat) <= 90 ? 0 : -1;
@@ -168,8 +161,7 @@ void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx)
     (void)ctx;
     static const char *const names[] = {"from", "to", NULL};
     double lon1, lat1, lon2, lat2;
-    if (only_known(req, resp, names) != 0)
-        return;
+    if (only_known(req, resp, names) != 0) return;
     if (parse_point(http_request_query(req, "from"), &lon1, &lat1) ||
         parse_point(http_request_query(req, "to"), &lon2, &lat2)) {
         http_error(resp, 400, "from, to: want lon,lat in degrees (lon -180..180, lat -90..90)");
@@ -177,8 +169,9 @@ void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx)
     }
     geodesy_inverse_t g = geodesy_inverse(lon1, lat1, lon2, lat2);
     buf_t b = BUF_INIT;
-    buf_printf(&b, "{\"from\":[%.7f,%.7f],\"to\":[%.7f,%.7f],\"distance_km\":%.6f,"
-                   "\"initial_azimuth\":%.6f,\"final_azimuth\":%.6f}",
+    buf_printf(&b,
+               "{\"from\":[%.7f,%.7f],\"to\":[%.7f,%.7f],\"distance_km\":%.6f,"
+               "\"initial_azimuth\":%.6f,\"final_azimuth\":%.6f}",
                lon1, lat1, lon2, lat2, g.metres / 1000, g.azi1, g.azi2);
     send_buf(resp, &b, "application/json");
 }

@@ -19,8 +19,7 @@
 
 static int parse_uint(const char *text, size_t len, uint32_t *out)
 {
-    if (len == 0 || len > 9 || strspn(text, "0123456789") < len)
-        return -1;
+    if (len == 0 || len > 9 || strspn(text, "0123456789") < len) return -1;
     *out = 0;
     for (size_t i = 0; i < len; i++)
         *out = *out * 10 + (uint32_t)(text[i] - '0');
@@ -44,8 +43,7 @@ static int parse_y(const char *text, uint32_t *y, double *scale)
 static tiles_t *tiles_or_404(http_response_t *resp, void *ctx)
 {
     tiles_t *t = app_tiles(ctx);
-    if (t == NULL)
-        http_error(resp, 404, "this server renders no tiles");
+    if (t == NULL) http_error(resp, 404, "this server renders no tiles");
     return t;
 }
 
@@ -93,8 +91,9 @@ static int parse_tile(const http_request_t *req, http_response_t *resp, const ti
     uint32_t z, x, y;
     if (parse_uint(zt, strlen(zt), &z) || parse_uint(xt, strlen(xt), &x) ||
         parse_y(http_request_param(req, "y"), &y, scale)) {
-        http_error(resp, 400, "tile address must be /tiles/{style}/{z}/{x}/{y}.png or "
-                              "{y}@2x.png with whole numbers");
+        http_error(resp, 400,
+                   "tile address must be /tiles/{style}/{z}/{x}/{y}.png or "
+                   "{y}@2x.png with whole numbers");
         return -1;
     }
     *tile = (tile_t){(int)(z > 99 ? 99 : z), x, y};
@@ -111,8 +110,7 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
     tiles_t *t = tiles_or_404(resp, ctx);
     tile_t tile;
     double scale;
-    if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0)
-        return;
+    if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0) return;
     const char *name = http_request_param(req, "style");
     const style_t *style = tiles_style(t, name);
     if (style == NULL) {
@@ -167,11 +165,10 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
     const char *attr = dataset_attribution_short(ds);
     return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:s}", "tilejson",
                      "3.0.0", "name", style_title(style), "scheme", "xyz", "tiles", url,
-                     "attribution", attr ? attr : "", "minzoom", 0, "maxzoom",
-                     tiles_max_zoom(t), "bounds", fmax(all.minx, -180), fmax(all.miny, -85.0511),
-                     fmin(all.maxx, 180), fmin(all.maxy, 85.0511), "center",
-                     (focus.minx + focus.maxx) / 2, (focus.miny + focus.maxy) / 2, 9, "version",
-                     COOPMAP_VERSION);
+                     "attribution", attr ? attr : "", "minzoom", 0, "maxzoom", tiles_max_zoom(t),
+                     "bounds", fmax(all.minx, -180), fmax(all.miny, -85.0511), fmin(all.maxx, 180),
+                     fmin(all.maxy, 85.0511), "center", (focus.minx + focus.maxx) / 2,
+                     (focus.miny + focus.maxy) / 2, 9, "version", COOPMAP_VERSION);
 }
 
 static void send_json(http_response_t *resp, json_t *obj)
@@ -187,8 +184,7 @@ static void send_json(http_response_t *resp, json_t *obj)
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
-    if (t == NULL)
-        return;
+    if (t == NULL) return;
     const char *name = http_request_param(req, "style");
     size_t n = strlen(name);
     char id[128];
@@ -214,8 +210,7 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
 void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
-    if (t == NULL)
-        return;
+    if (t == NULL) return;
     char base[256], url[512];
     base_url(req, ctx, base, sizeof(base));
     json_t *list = json_array();

@@ -10,7 +10,7 @@
 #include "app.h"
 
 #define LEAFLET_DIR "/usr/share/javascript/leaflet"
-#define MAX_FILE (4u << 20)
+#define MAX_FILE    (4u << 20)
 
 static const char *web_dir(void)
 {
@@ -22,13 +22,15 @@ static const char *content_type(const char *name)
 {
     static const struct {
         const char *ext, *type;
-    } types[] = {{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-                 {".css", "text/css; charset=utf-8"},   {".png", "image/png"},
-                 {".svg", "image/svg+xml"},             {".json", "application/json"}};
+    } types[] = {{".html", "text/html; charset=utf-8"},
+                 {".js", "text/javascript; charset=utf-8"},
+                 {".css", "text/css; charset=utf-8"},
+                 {".png", "image/png"},
+                 {".svg", "image/svg+xml"},
+                 {".json", "application/json"}};
     const char *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
+        if (strcmp(dot, types[i].ext) == 0) return types[i].type;
     return NULL;
 }
 
@@ -65,8 +67,7 @@ static void send_file(http_response_t *resp, const char *dir, const char *name)
 }
 
 /* Browser pages may be framed by the configured ancestors (default: any). */
-static void send_page(const http_request_t *req, http_response_t *resp, void *ctx,
-                      const char *name)
+static void send_page(const http_request_t *req, http_response_t *resp, void *ctx, const char *name)
 {
     (void)req;
     char csp[600];

@@ -32,8 +32,7 @@ app_t *app_create(const char *project_path, dataset_t *ds)
 
 app_t *app_destroy(app_t *app)
 {
-    if (app == NULL)
-        return NULL;
+    if (app == NULL) return NULL;
     dataset_unref(app->current);
     pthread_mutex_destroy(&app->lock);
     free(app->project_path);
@@ -56,10 +55,8 @@ int app_reload(app_t *app, error_t *err)
     project_t *project = NULL;
     dataset_t *fresh = NULL;
     int rc = project_load(app->project_path, &project, err);
-    if (rc == ERR_OK)
-        rc = dataset_load(project, &fresh, err);
-    if (rc == ERR_OK && app->tiles)
-        rc = tiles_check(app->tiles, fresh, err);
+    if (rc == ERR_OK) rc = dataset_load(project, &fresh, err);
+    if (rc == ERR_OK && app->tiles) rc = tiles_check(app->tiles, fresh, err);
     project_destroy(project);
     if (rc != ERR_OK) {
         dataset_unref(fresh);
@@ -82,8 +79,7 @@ int app_set_base_url(app_t *app, const char *base_url)
 {
     free(app->base_url);
     app->base_url = NULL;
-    if (base_url == NULL)
-        return ERR_OK;
+    if (base_url == NULL) return ERR_OK;
     size_t n = strlen(base_url);
     while (n > 0 && base_url[n - 1] == '/') /* links append "/collections" etc. */
         n--;

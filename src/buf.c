@@ -7,10 +7,8 @@
 
 static bool reserve(buf_t *b, size_t extra)
 {
-    if (b->failed)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
+    if (b->failed) return false;
+    if (b->len + extra + 1 <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
@@ -26,8 +24,7 @@ static bool reserve(buf_t *b, size_t extra)
 
 void buf_append(buf_t *b, const char *s, size_t n)
 {
-    if (!reserve(b, n))
-        return;
+    if (!reserve(b, n)) return;
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
@@ -61,8 +58,7 @@ char *buf_steal(buf_t *b, size_t *len)
         return NULL;
     }
     char *p = b->data;
-    if (len)
-        *len = b->len;
+    if (len) *len = b->len;
     *b = (buf_t)BUF_INIT;
     return p;
 }

@@ -15,7 +15,10 @@ typedef struct buf {
     bool failed;
 } buf_t;
 
-#define BUF_INIT {NULL, 0, 0, false}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void buf_append(buf_t *b, const char *s, size_t n);
 void buf_puts(buf_t *b, const char *s);

@@ -66,8 +66,7 @@ static int parse_listen(const char *text, options_t *o)
     size_t hostlen = colon ? (size_t)(colon - text) : 0;
     if (text[0] == '[') { /* [v6]:port */
         const char *close = strchr(text, ']');
-        if (close == NULL || close[1] != ':')
-            return -1;
+        if (close == NULL || close[1] != ':') return -1;
         host = text + 1;
         hostlen = (size_t)(close - host);
         colon = close + 1;
@@ -89,18 +88,18 @@ static int parse_listen(const char *text, options_t *o)
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
     size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
+    if (strncmp(argv[*i], name, n) != 0) return NULL;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (argv[*i][n] == '\0' && *i + 1 < argc) return argv[++*i];
     return NULL;
 }
 
 static int parse_options(int argc, char **argv, options_t *o)
 {
-    *o = (options_t){.port = 8080, .threads = 4, .tile_cache_mb = 64, .max_zoom = 18,
+    *o = (options_t){.port = 8080,
+                     .threads = 4,
+                     .tile_cache_mb = 64,
+                     .max_zoom = 18,
                      .styles = COOPMAP_SOURCE_DIR "/styles"};
     strcpy(o->address, "127.0.0.1");
     o->project = getenv("COOPMAP_PROJECT");
@@ -138,8 +137,7 @@ static int parse_options(int argc, char **argv, options_t *o)
                     return -1;
                 }
             o->frame_ancestors = v;
-        }
-        else if ((v = option_value(argc, argv, &i, "--tile-cache"))) {
+        } else if ((v = option_value(argc, argv, &i, "--tile-cache"))) {
             char *end;
             o->tile_cache_mb = strtol(v, &end, 10);
             if (*v == '\0' || *end != '\0' || o->tile_cache_mb < 0 || o->tile_cache_mb > 65536) {
@@ -183,8 +181,7 @@ static int parse_options(int argc, char **argv, options_t *o)
             return -1;
         }
     }
-    if (o->project == NULL || o->project[0] == '\0')
-        o->project = project_default_path();
+    if (o->project == NULL || o->project[0] == '\0') o->project = project_default_path();
     return 0;
 }
 
@@ -193,21 +190,17 @@ int cli_load(const char *path, dataset_t **ds)
     project_t *project = NULL;
     error_t err = {0};
     int rc = project_load(path, &project, &err);
-    if (rc == ERR_OK)
-        rc = dataset_load(project, ds, &err);
+    if (rc == ERR_OK) rc = dataset_load(project, ds, &err);
     project_destroy(project);
-    if (rc != ERR_OK)
-        fprintf(stderr, "coopmap: error: %s\n", err.message);
+    if (rc != ERR_OK) fprintf(stderr, "coopmap: error: %s\n", err.message);
     return rc;
 }
-
 
 static void wait_for_signals(app_t *app, const sigset_t *set)
 {
     for (;;) {
         int sig = 0;
-        if (sigwait(set, &sig) != 0)
-            continue;
+        if (sigwait(set, &sig) != 0) continue;
         if (sig != SIGHUP) {
             log_info("signal %d: shutting down", sig);
             return;
@@ -240,8 +233,7 @@ static tiles_t *load_tiles(const options_t *o, const dataset_t *ds)
 static int serve(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK)
-        return 1;
+    if (cli_load(o->project, &ds) != ERR_OK) return 1;
     tiles_t *tiles = load_tiles(o, ds);
     if (tiles == NULL) {
         dataset_unref(ds);
@@ -251,8 +243,7 @@ static int serve(const options_t *o)
     pool_t *pool = pool_create(0);
     if (app == NULL || pool == NULL || app_set_base_url(app, o->base_url) != ERR_OK ||
         app_set_frame_ancestors(app, o->frame_ancestors) != ERR_OK) {
-        if (app == NULL)
-            dataset_unref(ds);
+        if (app == NULL) dataset_unref(ds);
         app_destroy(app);
         pool_destroy(pool);
         tiles_destroy(tiles);
@@ -271,10 +262,17 @@ static int serve(const options_t *o)
 
     size_t nroutes;
     const http_route_t *routes = api_routes(&nroutes);
-    http_config_t cfg = {.address = o->address, .port = (uint16_t)o->port, .threads = o->threads,
-                         .timeout_s = 30, .max_header_bytes = 16384, .routes = routes,
-                         .nroutes = nroutes, .ctx = app, .access_log = !o->quiet,
-                         .cors_origin = o->cors_origin, .cache_control = o->cache_control,
+    http_config_t cfg = {.address = o->address,
+                         .port = (uint16_t)o->port,
+                         .threads = o->threads,
+                         .timeout_s = 30,
+                         .max_header_bytes = 16384,
+                         .routes = routes,
+                         .nroutes = nroutes,
+                         .ctx = app,
+                         .access_log = !o->quiet,
+                         .cors_origin = o->cors_origin,
+                         .cache_control = o->cache_control,
                          .pool = pool};
     http_server_t *srv = NULL;
     error_t err = {0};
@@ -307,11 +305,10 @@ static json_t *layer_json(const layer_t *l)
         json_array_append_new(fields, json_pack("{s:s, s:s}", "name", l->fields[k].name, "type",
                                                 field_type_name(l->fields[k].type)));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:s, s:[ffff], s:o}", "id", l->id,
-                     "title", l->title, "source", l->source, "source_layer", l->source_layer,
-                     "crs", l->source_crs, "id_field", l->id_field, "features",
-                     (json_int_t)l->nfeatures, "geometry_type", geom_type_name(l->geom_type),
-                     "extent", l->extent.minx, l->extent.miny, l->extent.maxx, l->extent.maxy,
-                     "fields", fields);
+                     "title", l->title, "source", l->source, "source_layer", l->source_layer, "crs",
+                     l->source_crs, "id_field", l->id_field, "features", (json_int_t)l->nfeatures,
+                     "geometry_type", geom_type_name(l->geom_type), "extent", l->extent.minx,
+                     l->extent.miny, l->extent.maxx, l->extent.maxy, "fields", fields);
 }
 
 static void print_layer(const layer_t *l)
@@ -334,15 +331,14 @@ static void print_layer(const layer_t *l)
 static int info(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK)
-        return 1;
+    if (cli_load(o->project, &ds) != ERR_OK) return 1;
     if (o->json) {
         json_t *layers = json_array();
         for (size_t i = 0; i < dataset_layer_count(ds); i++)
             json_array_append_new(layers, layer_json(dataset_layer(ds, i)));
-        json_t *root = json_pack("{s:s, s:s, s:f, s:o}", "title", dataset_title(ds),
-                                 "data_version", dataset_version(ds), "load_ms",
-                                 dataset_load_ms(ds), "layers", layers);
+        json_t *root =
+            json_pack("{s:s, s:s, s:f, s:o}", "title", dataset_title(ds), "data_version",
+                      dataset_version(ds), "load_ms", dataset_load_ms(ds), "layers", layers);
         json_dumpf(root, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(root);
@@ -359,8 +355,7 @@ static int info(const options_t *o)
 int cli_main(int argc, char **argv)
 {
     options_t o;
-    if (parse_options(argc, argv, &o) != 0)
-        return 2;
+    if (parse_options(argc, argv, &o) != 0) return 2;
     const char *cmd = o.command ? o.command : "--help";
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
@@ -372,14 +367,10 @@ int cli_main(int argc, char **argv)
         printf("coopmap %s (%s)\n", COOPMAP_VERSION, libs);
         return 0;
     }
-    if (strcmp(cmd, "serve") == 0)
-        return serve(&o);
-    if (strcmp(cmd, "info") == 0)
-        return info(&o);
-    if (strcmp(cmd, "distances") == 0)
-        return cli_distances(&o);
-    if (strcmp(cmd, "network") == 0)
-        return cli_network(&o);
+    if (strcmp(cmd, "serve") == 0) return serve(&o);
+    if (strcmp(cmd, "info") == 0) return info(&o);
+    if (strcmp(cmd, "distances") == 0) return cli_distances(&o);
+    if (strcmp(cmd, "network") == 0) return cli_network(&o);
     fprintf(stderr, "coopmap: unknown command '%s' (try --help)\n", cmd);
     return 2;
 }

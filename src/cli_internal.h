@@ -13,9 +13,9 @@ typedef struct options {
     int quiet, json, csv, geojson, cross_border;
     const char *from, *to, *model, *k, *km, *country;
     const char *base_url, *cors_origin, *cache_control;
-    const char *styles;  /* directory of map styles */
+    const char *styles; /* directory of map styles */
     const char *frame_ancestors;
-    long tile_cache_mb;  /* in-memory tile cache; 0 = off */
+    long tile_cache_mb; /* in-memory tile cache; 0 = off */
     int max_zoom;
 } options_t;
 

@@ -21,16 +21,14 @@ static int print_buf(buf_t *b)
 static const network_source_t *source_or_complain(const dataset_t *ds)
 {
     const network_source_t *src = dataset_network_source(ds);
-    if (src == NULL)
-        fprintf(stderr, "coopmap: error: the project defines no towns network\n");
+    if (src == NULL) fprintf(stderr, "coopmap: error: the project defines no towns network\n");
     return src;
 }
 
 int cli_distances(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK)
-        return 1;
+    if (cli_load(o->project, &ds) != ERR_OK) return 1;
     const network_source_t *src = source_or_complain(ds);
     uint32_t *from = NULL, *to = NULL;
     size_t nfrom = 0, nto = 0;
@@ -38,14 +36,15 @@ int cli_distances(const options_t *o)
     int rc = src ? 0 : 1;
     if (src && (network_find_nodes(src, o->from, &from, &nfrom, &err) != ERR_OK ||
                 network_find_nodes(src, o->to, &to, &nto, &err) != ERR_OK)) {
-        fprintf(stderr, "coopmap: error: %s%s\n", from == NULL ? "--from: " : "--to: ",
-                err.message);
+        fprintf(stderr, "coopmap: error: %s%s\n",
+                from == NULL ? "--from: " : "--to: ", err.message);
         rc = 2;
     } else if (src) {
         buf_t b = BUF_INIT;
         network_write_distances(&b, src, from, nfrom, to, nto,
-                                o->csv ? DISTANCES_CSV : o->json ? DISTANCES_JSON
-                                                                 : DISTANCES_TEXT);
+                                o->csv    ? DISTANCES_CSV
+                                : o->json ? DISTANCES_JSON
+                                          : DISTANCES_TEXT);
         rc = print_buf(&b);
     }
     free(from);
@@ -57,16 +56,15 @@ int cli_distances(const options_t *o)
 int cli_network(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK)
-        return 1;
+    if (cli_load(o->project, &ds) != ERR_OK) return 1;
     network_params_t params;
     network_t *net = NULL;
     error_t err = {0};
     int rc = source_or_complain(ds) ? 0 : 1;
-    if (rc == 0 && (network_params_parse(&params, o->model, o->k, o->km,
-                                         o->cross_border ? "true" : NULL, o->country,
-                                         &err) != ERR_OK ||
-                    dataset_network(ds, &params, &net, &err) != ERR_OK)) {
+    if (rc == 0 &&
+        (network_params_parse(&params, o->model, o->k, o->km, o->cross_border ? "true" : NULL,
+                              o->country, &err) != ERR_OK ||
+         dataset_network(ds, &params, &net, &err) != ERR_OK)) {
         fprintf(stderr, "coopmap: error: %s\n", err.message);
         rc = err.code == ERR_INVALID ? 2 : 1;
     } else if (rc == 0 && network_metrics(net) != ERR_OK) {

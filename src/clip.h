@@ -13,8 +13,8 @@
  * the box with Sutherland-Hodgman. Writes the result into out (room for
  * CLIP_RING_ROOM(n) points) and returns its point count (0 if nothing is
  * left). tmp is scratch of the same size. Each of the 4 passes adds at
- * most one point per crossing of the ring with that edge's line, hence 5n. The result may have edges along the
- * box, which is why callers clip to a box larger than what they show. */
+ * most one point per crossing of the ring with that edge's line, hence 5n. The result may have
+ * edges along the box, which is why callers clip to a box larger than what they show. */
 size_t clip_ring(const double *xy, size_t n, bbox_t box, double *out, double *tmp);
 
 /* Calls emit() for each maximal run of a polyline inside the box, with

@@ -120,16 +120,14 @@ static int resolve_network(dataset_t *ds, const network_spec_t *spec, error_t *e
     if (src->nodes->geom_type != GEOM_POINT)
         return error_set(err, ERR_INVALID, "network: layer '%s' must hold points", spec->nodes);
     int rc = find_field(src->nodes, spec->name_field, &src->name_field, err);
-    if (rc == ERR_OK)
-        rc = find_field(src->nodes, spec->country_field, &src->country_field, err);
+    if (rc == ERR_OK) rc = find_field(src->nodes, spec->country_field, &src->country_field, err);
     src->from_field = src->to_field = -1;
     if (rc == ERR_OK && spec->ties) {
         src->ties = dataset_find_layer(ds, spec->ties);
         if (src->ties == NULL)
             return error_set(err, ERR_NOTFOUND, "network: no layer '%s' for the ties", spec->ties);
         rc = find_field(src->ties, spec->from_field, &src->from_field, err);
-        if (rc == ERR_OK)
-            rc = find_field(src->ties, spec->to_field, &src->to_field, err);
+        if (rc == ERR_OK) rc = find_field(src->ties, spec->to_field, &src->to_field, err);
     }
     ds->has_network = rc == ERR_OK;
     return rc;
@@ -147,15 +145,12 @@ static int setup_network(dataset_t *ds, const network_spec_t *spec, error_t *err
     int rc = resolve_network(ds, spec, err);
     if (rc == ERR_OK && network_model_parse(spec->model, &params.model) != 0)
         rc = error_set(err, ERR_INVALID, "network: unknown model '%s'", spec->model);
-    if (rc == ERR_OK)
-        rc = network_build(&ds->net_src, &params, &net, err);
-    if (rc == ERR_OK)
-        rc = network_to_layer(net, spec->collection, spec->title, &layer, err);
+    if (rc == ERR_OK) rc = network_build(&ds->net_src, &params, &net, err);
+    if (rc == ERR_OK) rc = network_to_layer(net, spec->collection, spec->title, &layer, err);
     network_unref(net);
-    layer_t **layers = rc == ERR_OK ? realloc(ds->layers, (ds->nlayers + 1) * sizeof(*layers))
-                                    : NULL;
-    if (rc == ERR_OK && layers == NULL)
-        rc = error_set(err, ERR_NOMEM, "out of memory");
+    layer_t **layers =
+        rc == ERR_OK ? realloc(ds->layers, (ds->nlayers + 1) * sizeof(*layers)) : NULL;
+    if (rc == ERR_OK && layers == NULL) rc = error_set(err, ERR_NOMEM, "out of memory");
     if (rc != ERR_OK) {
         layer_destroy(layer);
         return rc;
@@ -186,8 +181,8 @@ int dataset_load(const project_t *project, dataset_t **out, error_t *err)
     ds->title = dup_or_null(project->title);
     ds->description = dup_or_null(project->description);
     ds->attribution = dup_or_null(project->attribution);
-    ds->attribution_short = dup_or_null(project->attribution_short ? project->attribution_short
-                                                                   : project->attribution);
+    ds->attribution_short =
+        dup_or_null(project->attribution_short ? project->attribution_short : project->attribution);
     uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < project->nlayers; i++) {
         int rc = source_load(&project->layers[i], &ds->layers[i], err);
@@ -221,8 +216,7 @@ dataset_t *dataset_ref(dataset_t *ds)
 
 void dataset_unref(dataset_t *ds)
 {
-    if (ds && atomic_fetch_sub_explicit(&ds->refs, 1, memory_order_acq_rel) == 1)
-        free_dataset(ds);
+    if (ds && atomic_fetch_sub_explicit(&ds->refs, 1, memory_order_acq_rel) == 1) free_dataset(ds);
 }
 
 size_t dataset_layer_count(const dataset_t *ds)
@@ -238,8 +232,7 @@ const layer_t *dataset_layer(const dataset_t *ds, size_t i)
 const layer_t *dataset_find_layer(const dataset_t *ds, const char *id)
 {
     for (size_t i = 0; i < ds->nlayers; i++)
-        if (strcmp(ds->layers[i]->id, id) == 0)
-            return ds->layers[i];
+        if (strcmp(ds->layers[i]->id, id) == 0) return ds->layers[i];
     return NULL;
 }
 
@@ -278,24 +271,19 @@ const network_source_t *dataset_network_source(const dataset_t *ds)
     return ds->has_network ? &ds->net_src : NULL;
 }
 
-int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out,
-                    error_t *err)
+int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err)
 {
     char key[192];
     *out = NULL;
-    if (!ds->has_network)
-        return error_set(err, ERR_NOTFOUND, "this project defines no network");
+    if (!ds->has_network) return error_set(err, ERR_NOTFOUND, "this project defines no network");
     network_params_key(params, key, sizeof(key));
     pthread_mutex_lock(&ds->cache_lock);
     for (size_t i = 0; i < ds->ncache && *out == NULL; i++)
-        if (strcmp(ds->cache[i].key, key) == 0)
-            *out = network_ref(ds->cache[i].net);
+        if (strcmp(ds->cache[i].key, key) == 0) *out = network_ref(ds->cache[i].net);
     pthread_mutex_unlock(&ds->cache_lock);
-    if (*out)
-        return ERR_OK;
+    if (*out) return ERR_OK;
     int rc = network_build(&ds->net_src, params, out, err);
-    if (rc != ERR_OK)
-        return rc;
+    if (rc != ERR_OK) return rc;
     /* Two requests may build the same network at once; the second one
      * simply finds the key taken and keeps its own copy uncached. */
     pthread_mutex_lock(&ds->cache_lock);

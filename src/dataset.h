@@ -33,8 +33,8 @@ const layer_t *dataset_layer(const dataset_t *ds, size_t i);
 const layer_t *dataset_find_layer(const dataset_t *ds, const char *id);
 
 const char *dataset_title(const dataset_t *ds);
-const char *dataset_description(const dataset_t *ds); /* may be NULL */
-const char *dataset_attribution(const dataset_t *ds); /* may be NULL */
+const char *dataset_description(const dataset_t *ds);       /* may be NULL */
+const char *dataset_attribution(const dataset_t *ds);       /* may be NULL */
 const char *dataset_attribution_short(const dataset_t *ds); /* one line, may be NULL */
 
 /* 16 hex digits hashed from every id, coordinate and attribute value: the
@@ -49,8 +49,7 @@ const network_source_t *dataset_network_source(const dataset_t *ds);
  * cached (the cache lives and dies with the dataset, so a reload starts
  * afresh). *out is a reference the caller releases with network_unref().
  * ERR_INVALID with a message for parameters that do not fit the data. */
-int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out,
-                    error_t *err);
+int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err);
 
 /* Data derived from this dataset by other modules (e.g. label placements),
  * kept with it and freed with it: returns the object stored under key,

@@ -30,8 +30,7 @@ const char *error_str(int code);
 
 /* Records code and a printf-style message in err (which may be NULL);
  * returns code so callers can `return error_set(err, ERR_IO, ...)`. */
-int error_set(error_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int error_set(error_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void error_clear(error_t *err);
 

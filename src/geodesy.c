@@ -27,10 +27,8 @@ size_t geodesy_line(double lon1, double lat1, double lon2, double lat2, double m
     struct geod_geodesicline line;
     geod_inverseline(&line, &wgs84, lat1, lon1, lat2, lon2, 0);
     size_t segments = max_step > 0 ? (size_t)ceil(line.s13 / max_step) : 1;
-    if (segments < 1)
-        segments = 1;
-    if (segments > max_points - 1)
-        segments = max_points - 1;
+    if (segments < 1) segments = 1;
+    if (segments > max_points - 1) segments = max_points - 1;
     for (size_t i = 0; i <= segments; i++) {
         double lat, lon;
         geod_position(&line, line.s13 * (double)i / (double)segments, &lat, &lon, NULL);

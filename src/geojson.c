@@ -12,8 +12,7 @@
 static size_t format_fixed(char *out, double v, int decimals, double scale)
 {
     double r = round(v * scale);
-    if (!(fabs(r) < 9007199254740992.0))
-        return (size_t)snprintf(out, 32, "%.*f", decimals, v);
+    if (!(fabs(r) < 9007199254740992.0)) return (size_t)snprintf(out, 32, "%.*f", decimals, v);
     int64_t n = (int64_t)r;
     char *p = out;
     if (n < 0) {
@@ -69,20 +68,17 @@ static void write_run(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, g
 {
     buf_append(b, "[", 1);
     for (uint32_t i = first; i < end; i++) {
-        if (i > first)
-            buf_append(b, ",", 1);
+        if (i > first) buf_append(b, ",", 1);
         write_position(b, g, i, crs);
     }
     buf_append(b, "]", 1);
 }
 
-static void write_parts(buf_t *b, const geom_t *g, uint32_t first, uint32_t end,
-                        geojson_crs_t crs)
+static void write_parts(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, geojson_crs_t crs)
 {
     buf_append(b, "[", 1);
     for (uint32_t p = first; p < end; p++) {
-        if (p > first)
-            buf_append(b, ",", 1);
+        if (p > first) buf_append(b, ",", 1);
         write_run(b, g, g->part_start[p], g->part_start[p + 1], crs);
     }
     buf_append(b, "]", 1);
@@ -94,21 +90,30 @@ void geojson_geometry(buf_t *b, const geom_t *g, geojson_crs_t crs)
     buf_puts(b, geom_type_name(g->type));
     buf_puts(b, "\",\"coordinates\":");
     switch (g->type) {
-    case GEOM_POINT: write_position(b, g, 0, crs); break;
-    case GEOM_MULTIPOINT: write_run(b, g, 0, g->npoints, crs); break;
-    case GEOM_LINESTRING: write_run(b, g, g->part_start[0], g->part_start[1], crs); break;
+    case GEOM_POINT:
+        write_position(b, g, 0, crs);
+        break;
+    case GEOM_MULTIPOINT:
+        write_run(b, g, 0, g->npoints, crs);
+        break;
+    case GEOM_LINESTRING:
+        write_run(b, g, g->part_start[0], g->part_start[1], crs);
+        break;
     case GEOM_MULTILINESTRING:
-    case GEOM_POLYGON: write_parts(b, g, 0, g->nparts, crs); break;
+    case GEOM_POLYGON:
+        write_parts(b, g, 0, g->nparts, crs);
+        break;
     case GEOM_MULTIPOLYGON:
         buf_append(b, "[", 1);
         for (uint32_t k = 0; k < g->npolys; k++) {
-            if (k > 0)
-                buf_append(b, ",", 1);
+            if (k > 0) buf_append(b, ",", 1);
             write_parts(b, g, g->poly_start[k], g->poly_start[k + 1], crs);
         }
         buf_append(b, "]", 1);
         break;
-    case GEOM_NONE: buf_puts(b, "[]"); break;
+    case GEOM_NONE:
+        buf_puts(b, "[]");
+        break;
     }
     buf_append(b, "}", 1);
 }
@@ -120,18 +125,24 @@ void geojson_string(buf_t *b, const char *s)
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
         buf_append(b, run, (size_t)(s - run));
         run = s + 1;
         char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
         size_t n = 2;
         switch (c) {
         case '"':
-        case '\\': break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '\\':
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
         default:
             memcpy(esc + 1, "u00", 3);
             esc[4] = hex[c >> 4];
@@ -153,8 +164,7 @@ void geojson_number(buf_t *b, double v)
     char text[32];
     for (int digits = 15; digits <= 17; digits++) {
         snprintf(text, sizeof(text), "%.*g", digits, v);
-        if (strtod(text, NULL) == v)
-            break;
+        if (strtod(text, NULL) == v) break;
     }
     buf_puts(b, text);
 }
@@ -181,14 +191,19 @@ static void write_value(buf_t *b, field_type_t type, const value_t *v)
         snprintf(text, sizeof(text), "%" PRId64, v->u.i);
         buf_puts(b, text);
         break;
-    case FIELD_REAL: geojson_number(b, v->u.r); break;
-    case FIELD_STRING: geojson_string(b, v->u.s); break;
-    case FIELD_BOOLEAN: buf_puts(b, v->u.i ? "true" : "false"); break;
+    case FIELD_REAL:
+        geojson_number(b, v->u.r);
+        break;
+    case FIELD_STRING:
+        geojson_string(b, v->u.s);
+        break;
+    case FIELD_BOOLEAN:
+        buf_puts(b, v->u.i ? "true" : "false");
+        break;
     }
 }
 
-void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f,
-                     const geojson_opts_t *opts)
+void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f, const geojson_opts_t *opts)
 {
     buf_puts(b, "{\"type\":\"Feature\",\"id\":");
     geojson_id(b, f->id);
@@ -204,10 +219,8 @@ void geojson_properties(buf_t *b, const layer_t *layer, const feature_t *f, cons
     buf_append(b, "{", 1);
     bool first = true;
     for (size_t i = 0; i < layer->nfields; i++) {
-        if (fields && !fields[i])
-            continue;
-        if (!first)
-            buf_append(b, ",", 1);
+        if (fields && !fields[i]) continue;
+        if (!first) buf_append(b, ",", 1);
         first = false;
         geojson_string(b, layer->fields[i].name);
         buf_append(b, ":", 1);

@@ -7,8 +7,7 @@ geom_t *geom_create(geom_type_t type, uint32_t npoints, uint32_t nparts, uint32_
     size_t size = sizeof(geom_t) + sizeof(double) * 4 * (size_t)npoints +
                   sizeof(uint32_t) * ((size_t)nparts + 1 + (size_t)npolys + 1);
     geom_t *g = calloc(1, size);
-    if (g == NULL)
-        return NULL;
+    if (g == NULL) return NULL;
     g->type = type;
     g->npoints = npoints;
     g->nparts = nparts;
@@ -41,13 +40,20 @@ void geom_update_bbox(geom_t *g)
 const char *geom_type_name(geom_type_t type)
 {
     switch (type) {
-    case GEOM_POINT: return "Point";
-    case GEOM_LINESTRING: return "LineString";
-    case GEOM_POLYGON: return "Polygon";
-    case GEOM_MULTIPOINT: return "MultiPoint";
-    case GEOM_MULTILINESTRING: return "MultiLineString";
-    case GEOM_MULTIPOLYGON: return "MultiPolygon";
-    case GEOM_NONE: break;
+    case GEOM_POINT:
+        return "Point";
+    case GEOM_LINESTRING:
+        return "LineString";
+    case GEOM_POLYGON:
+        return "Polygon";
+    case GEOM_MULTIPOINT:
+        return "MultiPoint";
+    case GEOM_MULTILINESTRING:
+        return "MultiLineString";
+    case GEOM_MULTIPOLYGON:
+        return "MultiPolygon";
+    case GEOM_NONE:
+        break;
     }
     return "None";
 }
@@ -58,18 +64,15 @@ static bool ring_crossings_odd(const double *xy, uint32_t n, double x, double y)
     for (uint32_t i = 0, j = n - 1; i < n; j = i++) {
         double xi = xy[2 * i], yi = xy[2 * i + 1];
         double xj = xy[2 * j], yj = xy[2 * j + 1];
-        if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
-            inside = !inside;
+        if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
     }
     return inside;
 }
 
 bool geom_contains_point(const geom_t *g, double lon, double lat)
 {
-    if (g->type != GEOM_POLYGON && g->type != GEOM_MULTIPOLYGON)
-        return false;
-    if (!bbox_contains_xy(g->bbox, lon, lat))
-        return false;
+    if (g->type != GEOM_POLYGON && g->type != GEOM_MULTIPOLYGON) return false;
+    if (!bbox_contains_xy(g->bbox, lon, lat)) return false;
     for (uint32_t k = 0; k < g->npolys; k++) {
         bool inside = false;
         for (uint32_t p = g->poly_start[k]; p < g->poly_start[k + 1]; p++) {
@@ -77,8 +80,7 @@ bool geom_contains_point(const geom_t *g, double lon, double lat)
             if (n >= 3 && ring_crossings_odd(g->ll + 2 * (size_t)first, n, lon, lat))
                 inside = !inside;
         }
-        if (inside)
-            return true;
+        if (inside) return true;
     }
     return false;
 }
@@ -110,8 +112,7 @@ void geom_orient_rings(geom_t *g)
             double *ring = g->ll + 2 * (size_t)first;
             bool exterior = p == g->poly_start[k];
             double area = geom_ring_area(ring, n);
-            if ((exterior && area < 0) || (!exterior && area > 0))
-                reverse_ring(ring, n);
+            if ((exterior && area < 0) || (!exterior && area > 0)) reverse_ring(ring, n);
         }
     }
 }
@@ -124,8 +125,7 @@ static bool segment_meets_box(double ax, double ay, double bx, double by, bbox_t
     const double q[4] = {ax - box.minx, box.maxx - ax, ay - box.miny, box.maxy - ay};
     for (int i = 0; i < 4; i++) {
         if (p[i] == 0) {
-            if (q[i] < 0)
-                return false;
+            if (q[i] < 0) return false;
             continue;
         }
         double t = q[i] / p[i];
@@ -133,27 +133,23 @@ static bool segment_meets_box(double ax, double ay, double bx, double by, bbox_t
             t0 = t;
         else if (p[i] > 0 && t < t1)
             t1 = t;
-        if (t0 > t1)
-            return false;
+        if (t0 > t1) return false;
     }
     return true;
 }
 
 bool geom_intersects_bbox(const geom_t *g, bbox_t box)
 {
-    if (!bbox_intersects(g->bbox, box))
-        return false;
+    if (!bbox_intersects(g->bbox, box)) return false;
     if (g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT) {
         for (uint32_t i = 0; i < g->npoints; i++)
-            if (bbox_contains_xy(box, g->ll[2 * i], g->ll[2 * i + 1]))
-                return true;
+            if (bbox_contains_xy(box, g->ll[2 * i], g->ll[2 * i + 1])) return true;
         return false;
     }
     for (uint32_t p = 0; p < g->nparts; p++) {
         for (uint32_t i = g->part_start[p]; i + 1 < g->part_start[p + 1]; i++) {
             const double *a = g->ll + 2 * (size_t)i;
-            if (segment_meets_box(a[0], a[1], a[2], a[3], box))
-                return true;
+            if (segment_meets_box(a[0], a[1], a[2], a[3], box)) return true;
         }
     }
     /* No edge meets the box: it is wholly inside a polygon or outside. */

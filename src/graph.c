@@ -395,7 +395,8 @@ static int run_workers(const struct adj *g, graph_node_metrics_t *nm, double *pa
     for (; started < nw; started++)
         if (pthread_create(&tid[started], NULL, work, &w[started]) != 0) break;
     if (started < nw) /* fewer threads than hoped: redo the split */
-        for (size_t i = 0; i < nw; i++) w[i].stride = started;
+        for (size_t i = 0; i < nw; i++)
+            w[i].stride = started;
     work(&w[0]);
     int rc = w[0].rc;
     for (size_t i = 1; i < started; i++) {
@@ -404,11 +405,13 @@ static int run_workers(const struct adj *g, graph_node_metrics_t *nm, double *pa
     }
     /* Summed in worker order: the same result for the same worker count. */
     for (size_t i = 0; i < started && rc == 0; i++) {
-        for (size_t v = 0; v < g->n; v++) nm[v].betweenness += w[i].acc[v];
+        for (size_t v = 0; v < g->n; v++)
+            nm[v].betweenness += w[i].acc[v];
         *path_sum += w[i].path_sum;
         *path_pairs += w[i].path_pairs;
     }
-    for (size_t i = 0; i < started; i++) free(w[i].acc);
+    for (size_t i = 0; i < started; i++)
+        free(w[i].acc);
     return rc;
 }
 

@@ -88,8 +88,7 @@ void http_response_last_modified(http_response_t *resp, time_t when)
 
 void http_response_header(http_response_t *resp, const char *name, const char *value)
 {
-    if (resp->nheaders == MAX_HEADERS)
-        return;
+    if (resp->nheaders == MAX_HEADERS) return;
     char *n = strdup(name), *v = strdup(value);
     if (n == NULL || v == NULL) {
         free(n);
@@ -116,13 +115,20 @@ void http_error(http_response_t *resp, int status, const char *fmt, ...)
 const char *http_status_code_name(int status)
 {
     switch (status) {
-    case 400: return "InvalidParameterValue";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 406: return "NotAcceptable";
-    case 413: return "PayloadTooLarge";
-    case 431: return "RequestHeaderFieldsTooLarge";
-    case 503: return "ServiceUnavailable";
+    case 400:
+        return "InvalidParameterValue";
+    case 404:
+        return "NotFound";
+    case 405:
+        return "MethodNotAllowed";
+    case 406:
+        return "NotAcceptable";
+    case 413:
+        return "PayloadTooLarge";
+    case 431:
+        return "RequestHeaderFieldsTooLarge";
+    case 503:
+        return "ServiceUnavailable";
     }
     return status >= 500 ? "ServerError" : "BadRequest";
 }
@@ -150,8 +156,7 @@ static int match_route(const char *pattern, const char *path, http_request_t *re
         if (*pattern == '{') {
             const char *close = strchr(pattern, '}');
             size_t n = strcspn(path, "/");
-            if (close == NULL || n == 0 || req->nparams == MAX_PARAMS)
-                return 0;
+            if (close == NULL || n == 0 || req->nparams == MAX_PARAMS) return 0;
             req->param_name[req->nparams] = pattern + 1;
             req->param_value[req->nparams++] = strndup(path, n);
             pattern = close + 1;
@@ -214,8 +219,8 @@ static void dispatch(const http_server_t *srv, http_request_t *req, http_respons
         }
         if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
             http_response_header(resp, "Allow", ALLOWED);
-            http_error(resp, 405, "method %s is not allowed on %s; use GET or HEAD",
-                       req->method, req->path);
+            http_error(resp, 405, "method %s is not allowed on %s; use GET or HEAD", req->method,
+                       req->path);
             return;
         }
         cfg->routes[i].handler(req, resp, cfg->ctx);
@@ -228,15 +233,13 @@ static enum MHD_Result queue(const http_server_t *srv, struct MHD_Connection *co
                              http_request_t *req, http_response_t *resp)
 {
     if (resp->status >= 400 || resp->body == NULL) {
-        if (resp->status < 400)
-            http_error(resp, 500, "handler produced no body");
+        if (resp->status < 400) http_error(resp, 500, "handler produced no body");
         render_error(resp);
     }
     http_finalize(srv, req, resp);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
-    if (r == NULL)
-        return MHD_NO;
+    if (r == NULL) return MHD_NO;
     resp->body = NULL; /* libmicrohttpd frees it now */
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "coopmap/" COOPMAP_VERSION);
@@ -303,9 +306,8 @@ static void defer(const http_server_t *srv, struct MHD_Connection *conn, http_re
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     (void)upload_data;
@@ -314,8 +316,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req == NULL) {
         /* First call: headers only. Keep state for the access log. */
         req = calloc(1, sizeof(*req));
-        if (req == NULL)
-            return MHD_NO;
+        if (req == NULL) return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &req->start);
         *con_cls = req;
         return MHD_YES;
@@ -353,8 +354,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     http_server_t *srv = cls;
     http_request_t *req = *con_cls;
-    if (req == NULL)
-        return;
+    if (req == NULL) return;
     if (srv->cfg.access_log && req->method) {
         struct timespec end;
         clock_gettime(CLOCK_MONOTONIC, &end);
@@ -407,8 +407,7 @@ static int make_addr(const http_config_t *cfg, struct sockaddr_storage *ss, erro
         v6->sin6_port = htons(cfg->port);
         return ERR_OK;
     }
-    return error_set(err, ERR_INVALID, "'%s' is not a numeric IPv4 or IPv6 address",
-                     cfg->address);
+    return error_set(err, ERR_INVALID, "'%s' is not a numeric IPv4 or IPv6 address", cfg->address);
 }
 
 int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *err)
@@ -416,27 +415,22 @@ int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *er
     struct sockaddr_storage ss;
     *out = NULL;
     int rc = make_addr(cfg, &ss, err);
-    if (rc != ERR_OK)
-        return rc;
+    if (rc != ERR_OK) return rc;
     http_server_t *srv = calloc(1, sizeof(*srv));
-    if (srv == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (srv == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     srv->cfg = *cfg;
-    if (srv->cfg.max_header_bytes < 1024)
-        srv->cfg.max_header_bytes = 16384;
-    if (srv->cfg.gzip_min_bytes == 0)
-        srv->cfg.gzip_min_bytes = 1024;
+    if (srv->cfg.max_header_bytes < 1024) srv->cfg.max_header_bytes = 16384;
+    if (srv->cfg.gzip_min_bytes == 0) srv->cfg.gzip_min_bytes = 1024;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 1,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)4 * srv->cfg.max_header_bytes,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+    if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+    srv->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                         NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads > 1 ? cfg->threads : 1,
+                         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 30,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)4 * srv->cfg.max_header_bytes,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         free(srv);
         return error_set(err, ERR_SYSTEM, "cannot listen on %s:%u (address in use or not local?)",
@@ -450,8 +444,7 @@ int http_server_start(const http_config_t *cfg, http_server_t **out, error_t *er
 
 http_server_t *http_server_stop(http_server_t *srv)
 {
-    if (srv == NULL)
-        return NULL;
+    if (srv == NULL) return NULL;
     MHD_stop_daemon(srv->daemon);
     free(srv);
     return NULL;

@@ -11,8 +11,7 @@
 const char *http_response_get_header(const http_response_t *resp, const char *name)
 {
     for (size_t i = 0; i < resp->nheaders; i++)
-        if (strcasecmp(resp->headers[i][0], name) == 0)
-            return resp->headers[i][1];
+        if (strcasecmp(resp->headers[i][0], name) == 0) return resp->headers[i][1];
     return NULL;
 }
 
@@ -31,12 +30,9 @@ static bool etag_listed(const char *list, const char *etag)
     size_t n = strlen(etag);
     for (const char *p = list; *p;) {
         p += strspn(p, " \t,");
-        if (*p == '*')
-            return true;
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-            return true;
+        if (*p == '*') return true;
+        if (strncmp(p, "W/", 2) == 0) p += 2;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ')) return true;
         p += strcspn(p, ",");
     }
     return false;
@@ -45,8 +41,7 @@ static bool etag_listed(const char *list, const char *etag)
 static const char *find_gzip(const char *s)
 {
     for (; s && *s; s++)
-        if (strncasecmp(s, "gzip", 4) == 0)
-            return s;
+        if (strncasecmp(s, "gzip", 4) == 0) return s;
     return NULL;
 }
 
@@ -56,23 +51,21 @@ static bool accepts_gzip(const char *accept)
     for (const char *p = find_gzip(accept); p; p = find_gzip(p + 4)) {
         const char *end = p + 4 + strcspn(p + 4, ",");
         const char *q = strstr(p, "q=");
-        if (q == NULL || q > end || strtod(q + 2, NULL) > 0)
-            return true;
+        if (q == NULL || q > end || strtod(q + 2, NULL) > 0) return true;
     }
     return false;
 }
 
 static bool compressible(const char *type)
 {
-    return strstr(type, "json") || strncmp(type, "text/", 5) == 0 ||
-           strstr(type, "javascript") || strstr(type, "xml");
+    return strstr(type, "json") || strncmp(type, "text/", 5) == 0 || strstr(type, "javascript") ||
+           strstr(type, "xml");
 }
 
 static int gzip_body(http_response_t *resp)
 {
     z_stream z = {0};
-    if (deflateInit2(&z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
+    if (deflateInit2(&z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
     uLong cap = deflateBound(&z, (uLong)resp->len);
     unsigned char *out = malloc(cap);
     int rc = -1;
@@ -97,8 +90,7 @@ static int gzip_body(http_response_t *resp)
 static void add_cors(const http_config_t *cfg, http_response_t *resp)
 {
     const char *origin = cfg->cors_origin ? cfg->cors_origin : "*";
-    if (origin[0] == '\0')
-        return;
+    if (origin[0] == '\0') return;
     http_response_header(resp, "Access-Control-Allow-Origin", origin);
     http_response_header(resp, "Access-Control-Expose-Headers",
                          "ETag, Content-Crs, Link, Last-Modified");
@@ -115,8 +107,7 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
 {
     const http_config_t *cfg = &srv->cfg;
     add_cors(cfg, resp);
-    if (resp->status != 200 || resp->body == NULL)
-        return;
+    if (resp->status != 200 || resp->body == NULL) return;
     bool gzip = compressible(resp->content_type) && resp->len >= cfg->gzip_min_bytes &&
                 accepts_gzip(http_request_header(req, "Accept-Encoding"));
     if (compressible(resp->content_type))
@@ -148,6 +139,5 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
         resp->len = 0;
         return;
     }
-    if (gzip && gzip_body(resp) == 0)
-        http_response_header(resp, "Content-Encoding", "gzip");
+    if (gzip && gzip_body(resp) == 0) http_response_header(resp, "Content-Encoding", "gzip");
 }

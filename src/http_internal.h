@@ -18,7 +18,7 @@ struct http_server {
 };
 
 struct http_response {
-    time_t last_modified; /* 0: none */
+    time_t last_modified;      /* 0: none */
     http_deferred_fn defer_fn; /* set by http_defer() */
     void *defer_arg;
     int status;

@@ -13,8 +13,7 @@ static char *dup_or_null(const char *s)
 layer_t *layer_create(const char *id, const char *title, const char *description)
 {
     layer_t *layer = calloc(1, sizeof(*layer));
-    if (layer == NULL)
-        return NULL;
+    if (layer == NULL) return NULL;
     layer->id = strdup(id);
     layer->title = strdup(title ? title : id);
     layer->description = dup_or_null(description);
@@ -27,18 +26,15 @@ layer_t *layer_create(const char *id, const char *title, const char *description
 
 static void free_values(value_t *values, const field_t *fields, size_t nfields)
 {
-    if (values == NULL)
-        return;
+    if (values == NULL) return;
     for (size_t i = 0; i < nfields; i++)
-        if (fields[i].type == FIELD_STRING && !values[i].is_null)
-            free(values[i].u.s);
+        if (fields[i].type == FIELD_STRING && !values[i].is_null) free(values[i].u.s);
     free(values);
 }
 
 layer_t *layer_destroy(layer_t *layer)
 {
-    if (layer == NULL)
-        return NULL;
+    if (layer == NULL) return NULL;
     for (size_t i = 0; i < layer->nfeatures; i++) {
         feature_t *f = &layer->features[i];
         free(f->id);
@@ -65,12 +61,10 @@ layer_t *layer_destroy(layer_t *layer)
 int layer_add_field(layer_t *layer, const char *name, field_type_t type)
 {
     field_t *fields = realloc(layer->fields, (layer->nfields + 1) * sizeof(*fields));
-    if (fields == NULL)
-        return ERR_NOMEM;
+    if (fields == NULL) return ERR_NOMEM;
     layer->fields = fields;
     char *copy = strdup(name);
-    if (copy == NULL)
-        return ERR_NOMEM;
+    if (copy == NULL) return ERR_NOMEM;
     fields[layer->nfields] = (field_t){copy, type};
     return (int)layer->nfields++;
 }
@@ -96,8 +90,7 @@ int layer_add_feature(layer_t *layer, char *id, geom_t *geom, value_t *values)
 int layer_field_index(const layer_t *layer, const char *name)
 {
     for (size_t i = 0; i < layer->nfields; i++)
-        if (strcmp(layer->fields[i].name, name) == 0)
-            return (int)i;
+        if (strcmp(layer->fields[i].name, name) == 0) return (int)i;
     return -1;
 }
 
@@ -138,8 +131,7 @@ static int sort_ids(layer_t *layer, error_t *err)
 static int build_index(layer_t *layer, error_t *err)
 {
     bbox_t *boxes = malloc((layer->nfeatures ? layer->nfeatures : 1) * sizeof(*boxes));
-    if (boxes == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory building the spatial index");
+    if (boxes == NULL) return error_set(err, ERR_NOMEM, "out of memory building the spatial index");
     for (size_t i = 0; i < layer->nfeatures; i++)
         boxes[i] = layer->features[i].geom->bbox;
     layer->index = index_create(boxes, layer->nfeatures);
@@ -163,8 +155,7 @@ int layer_finish(layer_t *layer, error_t *err)
                 bbox_extend_xy(layer->extent_merc, g->merc[2 * k], g->merc[2 * k + 1]);
     }
     int rc = sort_ids(layer, err);
-    if (rc == ERR_OK)
-        rc = build_index(layer, err);
+    if (rc == ERR_OK) rc = build_index(layer, err);
     return rc;
 }
 
@@ -175,8 +166,7 @@ const feature_t *layer_find(const layer_t *layer, const char *id)
         size_t mid = lo + (hi - lo) / 2;
         const feature_t *f = &layer->features[layer->by_id[mid]];
         int c = strcmp(id, f->id);
-        if (c == 0)
-            return f;
+        if (c == 0) return f;
         if (c < 0)
             hi = mid;
         else
@@ -193,10 +183,14 @@ size_t layer_query_bbox(const layer_t *layer, bbox_t q, uint32_t **ids)
 const char *field_type_name(field_type_t type)
 {
     switch (type) {
-    case FIELD_INTEGER: return "integer";
-    case FIELD_REAL: return "number";
-    case FIELD_STRING: return "string";
-    case FIELD_BOOLEAN: return "boolean";
+    case FIELD_INTEGER:
+        return "integer";
+    case FIELD_REAL:
+        return "number";
+    case FIELD_STRING:
+        return "string";
+    case FIELD_BOOLEAN:
+        return "boolean";
     }
     return "unknown";
 }

@@ -31,17 +31,17 @@ typedef struct value {
 } value_t;
 
 typedef struct feature {
-    char *id;       /* stable id: the id field's value, or the source FID */
-    geom_t *geom;   /* never NULL once loaded */
+    char *id;        /* stable id: the id field's value, or the source FID */
+    geom_t *geom;    /* never NULL once loaded */
     value_t *values; /* one per layer field */
 } feature_t;
 
 typedef struct layer {
     char *id, *title, *description;
-    char *source;       /* OGR data source string as opened */
-    char *source_layer; /* OGR layer name */
-    char *id_field;     /* NULL: ids are the source FIDs */
-    char *source_crs;   /* e.g. "EPSG:3035", as found in the source */
+    char *source;          /* OGR data source string as opened */
+    char *source_layer;    /* OGR layer name */
+    char *id_field;        /* NULL: ids are the source FIDs */
+    char *source_crs;      /* e.g. "EPSG:3035", as found in the source */
     geom_type_t geom_type; /* common type, or GEOM_NONE if mixed */
     field_t *fields;
     size_t nfields;

@@ -19,8 +19,7 @@ int log_level(void)
 void log_msg(int level, const char *fmt, ...)
 {
     static const char *names[] = {"", "error", "warning", "info"};
-    if (level > current_level)
-        return;
+    if (level > current_level) return;
     char line[2048];
     char stamp[32];
     struct timespec ts;
@@ -34,7 +33,7 @@ void log_msg(int level, const char *fmt, ...)
     va_end(ap);
     /* One fputs per line keeps lines from different threads whole. */
     char out[2200];
-    snprintf(out, sizeof(out), "%s.%03ldZ %s: %s\n", stamp, ts.tv_nsec / 1000000L,
-             names[level], line);
+    snprintf(out, sizeof(out), "%s.%03ldZ %s: %s\n", stamp, ts.tv_nsec / 1000000L, names[level],
+             line);
     fputs(out, stderr);
 }

@@ -8,7 +8,7 @@
 #include "network_build.h"
 #include "text.h"
 
-static const char *const model_names[] = {"complete", "knn",      "within", "mst",
+static const char *const model_names[] = {"complete", "knn",     "within", "mst",
                                           "delaunay", "gabriel", "rng",    "edges"};
 
 const char *network_model_name(network_model_t model)
@@ -29,20 +29,16 @@ int network_model_parse(const char *name, network_model_t *out)
 void network_params_key(const network_params_t *p, char *out, size_t size)
 {
     int n = snprintf(out, size, "%s", model_names[p->model]);
-    if (p->model == NETWORK_KNN)
-        n += snprintf(out + n, size - (size_t)n, ";k=%u", p->k);
-    if (p->model == NETWORK_WITHIN)
-        n += snprintf(out + n, size - (size_t)n, ";km=%.17g", p->km);
-    if (p->cross_border)
-        n += snprintf(out + n, size - (size_t)n, ";cross_border");
+    if (p->model == NETWORK_KNN) n += snprintf(out + n, size - (size_t)n, ";k=%u", p->k);
+    if (p->model == NETWORK_WITHIN) n += snprintf(out + n, size - (size_t)n, ";km=%.17g", p->km);
+    if (p->cross_border) n += snprintf(out + n, size - (size_t)n, ";cross_border");
     for (size_t i = 0; i < p->ncountries && (size_t)n < size; i++)
         n += snprintf(out + n, size - (size_t)n, "%s%s", i ? "," : ";country=", p->countries[i]);
 }
 
 const char *network_text(const layer_t *l, const feature_t *f, int field)
 {
-    if (field < 0 || f->values[field].is_null || l->fields[field].type != FIELD_STRING)
-        return "";
+    if (field < 0 || f->values[field].is_null || l->fields[field].type != FIELD_STRING) return "";
     return f->values[field].u.s;
 }
 
@@ -50,23 +46,22 @@ int network_find_node(const network_source_t *src, const char *text)
 {
     const layer_t *l = src->nodes;
     const feature_t *byid = layer_find(l, text);
-    if (byid)
-        return (int)(byid - l->features);
+    if (byid) return (int)(byid - l->features);
     for (size_t i = 0; i < l->nfeatures; i++)
         if (text_equal_folded(network_text(l, &l->features[i], src->name_field), text))
             return (int)i;
     return -1;
 }
 
-int network_params_parse(network_params_t *p, const char *model, const char *k,
-                         const char *km, const char *cross_border, const char *country,
-                         error_t *err)
+int network_params_parse(network_params_t *p, const char *model, const char *k, const char *km,
+                         const char *cross_border, const char *country, error_t *err)
 {
     *p = (network_params_t){.model = NETWORK_MST, .k = 3, .km = 25};
     char *end;
     if (model && network_model_parse(model, &p->model) != 0)
-        return error_set(err, ERR_INVALID, "model: unknown model '%.40s'; use complete, knn, "
-                                           "within, mst, delaunay, gabriel, rng or edges",
+        return error_set(err, ERR_INVALID,
+                         "model: unknown model '%.40s'; use complete, knn, "
+                         "within, mst, delaunay, gabriel, rng or edges",
                          model);
     if (k) {
         long v = strtol(k, &end, 10);
@@ -89,9 +84,10 @@ int network_params_parse(network_params_t *p, const char *model, const char *k,
     for (const char *c = country; c && *c;) {
         size_t n = strcspn(c, ",");
         if (n != 2 || p->ncountries == NETWORK_MAX_COUNTRIES)
-            return error_set(err, ERR_INVALID, "country: want up to %d two-letter codes like "
-                                               "SI,AT, got '%.40s'", NETWORK_MAX_COUNTRIES,
-                             country);
+            return error_set(err, ERR_INVALID,
+                             "country: want up to %d two-letter codes like "
+                             "SI,AT, got '%.40s'",
+                             NETWORK_MAX_COUNTRIES, country);
         snprintf(p->countries[p->ncountries++], 4, "%c%c", c[0] & ~0x20, c[1] & ~0x20);
         c += n + (c[n] == ',');
     }
@@ -104,8 +100,7 @@ int network_find_nodes(const network_source_t *src, const char *list, uint32_t *
     size_t cap = src->nodes->nfeatures + 1;
     *n = 0;
     *out = malloc(cap * sizeof(uint32_t));
-    if (*out == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (*out == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     if (list == NULL || *list == '\0') {
         for (size_t i = 0; i < src->nodes->nfeatures; i++)
             (*out)[(*n)++] = (uint32_t)i;
@@ -119,8 +114,8 @@ int network_find_nodes(const network_source_t *src, const char *list, uint32_t *
         if (node < 0 || *n == cap) {
             free(*out);
             *out = NULL;
-            return error_set(err, ERR_INVALID, node < 0 ? "unknown town '%s'"
-                                                        : "too many towns, at '%s'", name);
+            return error_set(err, ERR_INVALID,
+                             node < 0 ? "unknown town '%s'" : "too many towns, at '%s'", name);
         }
         (*out)[(*n)++] = (uint32_t)node;
         p += len + (p[len] == ',');
@@ -132,11 +127,9 @@ int network_find_nodes(const network_source_t *src, const char *list, uint32_t *
 
 static bool country_selected(const network_params_t *p, const char *country)
 {
-    if (p->ncountries == 0)
-        return true;
+    if (p->ncountries == 0) return true;
     for (size_t i = 0; i < p->ncountries; i++)
-        if (strcmp(p->countries[i], country) == 0)
-            return true;
+        if (strcmp(p->countries[i], country) == 0) return true;
     return false;
 }
 
@@ -145,19 +138,17 @@ static int select_nodes(build_t *b)
     const layer_t *l = b->src->nodes;
     network_t *net = b->net;
     net->node_feature = malloc((l->nfeatures ? l->nfeatures : 1) * sizeof(uint32_t));
-    if (net->node_feature == NULL)
-        return error_set(b->err, ERR_NOMEM, "out of memory");
+    if (net->node_feature == NULL) return error_set(b->err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < l->nfeatures; i++) {
         const char *country = network_text(l, &l->features[i], b->src->country_field);
-        if (country_selected(&net->params, country))
-            net->node_feature[net->nnodes++] = (uint32_t)i;
+        if (country_selected(&net->params, country)) net->node_feature[net->nnodes++] = (uint32_t)i;
     }
     for (size_t c = 0; c < net->params.ncountries; c++) {
         bool found = false;
         for (size_t i = 0; i < net->nnodes && !found; i++)
-            found = strcmp(network_text(l, &l->features[net->node_feature[i]],
-                                        b->src->country_field),
-                           net->params.countries[c]) == 0;
+            found =
+                strcmp(network_text(l, &l->features[net->node_feature[i]], b->src->country_field),
+                       net->params.countries[c]) == 0;
         if (!found)
             return error_set(b->err, ERR_INVALID, "country: no town in '%s'",
                              net->params.countries[c]);
@@ -173,20 +164,21 @@ static int check_params(build_t *b)
         return error_set(b->err, ERR_INVALID, "k: must be 1..%zu for %zu towns", n > 1 ? n - 1 : 1,
                          n);
     if (p->model == NETWORK_COMPLETE && n > NETWORK_COMPLETE_MAX)
-        return error_set(b->err, ERR_INVALID, "model: complete on %zu towns would make %zu ties; "
-                                              "it is offered up to %d towns", n, n * (n - 1) / 2,
-                         NETWORK_COMPLETE_MAX);
+        return error_set(b->err, ERR_INVALID,
+                         "model: complete on %zu towns would make %zu ties; "
+                         "it is offered up to %d towns",
+                         n, n * (n - 1) / 2, NETWORK_COMPLETE_MAX);
     if (p->model == NETWORK_WITHIN && !(p->km > 0 && p->km <= 20040))
-        return error_set(b->err, ERR_INVALID, "km: must be a distance above 0 and at most "
-                                              "20040 (half the equator)");
+        return error_set(b->err, ERR_INVALID,
+                         "km: must be a distance above 0 and at most "
+                         "20040 (half the equator)");
     return ERR_OK;
 }
 
 static int cmp_edge(const void *x, const void *y)
 {
     const network_edge_t *a = x, *b = y;
-    if (a->a != b->a)
-        return a->a < b->a ? -1 : 1;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
     return (a->b > b->b) - (a->b < b->b);
 }
 
@@ -194,16 +186,15 @@ static void keep_cross_border(network_t *net)
 {
     size_t kept = 0;
     for (size_t i = 0; i < net->nedges; i++)
-        if (net->edges[i].cross_border)
-            net->edges[kept++] = net->edges[i];
+        if (net->edges[i].cross_border) net->edges[kept++] = net->edges[i];
     net->nedges = kept;
 }
 
 static int (*const builders[])(build_t *) = {
-    [NETWORK_COMPLETE] = network_model_complete, [NETWORK_KNN] = network_model_knn,
-    [NETWORK_WITHIN] = network_model_within,     [NETWORK_MST] = network_model_mst,
+    [NETWORK_COMPLETE] = network_model_complete,  [NETWORK_KNN] = network_model_knn,
+    [NETWORK_WITHIN] = network_model_within,      [NETWORK_MST] = network_model_mst,
     [NETWORK_DELAUNAY] = network_model_proximity, [NETWORK_GABRIEL] = network_model_proximity,
-    [NETWORK_RNG] = network_model_proximity,     [NETWORK_EDGES] = network_model_edges,
+    [NETWORK_RNG] = network_model_proximity,      [NETWORK_EDGES] = network_model_edges,
 };
 
 int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
@@ -211,8 +202,7 @@ int network_build(const network_source_t *src, const network_params_t *params, n
 {
     *out = NULL;
     network_t *net = calloc(1, sizeof(*net));
-    if (net == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (net == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     atomic_init(&net->refs, 1);
     pthread_mutex_init(&net->metrics_lock, NULL);
     net->params = *params;
@@ -222,15 +212,11 @@ int network_build(const network_source_t *src, const network_params_t *params, n
     net->country_field = src->country_field;
     build_t b = {.src = src, .net = net, .err = err};
     int rc = select_nodes(&b);
-    if (rc == ERR_OK)
-        rc = check_params(&b);
-    if (rc == ERR_OK)
-        rc = network_planar_setup(&b);
-    if (rc == ERR_OK)
-        rc = builders[params->model](&b);
+    if (rc == ERR_OK) rc = check_params(&b);
+    if (rc == ERR_OK) rc = network_planar_setup(&b);
+    if (rc == ERR_OK) rc = builders[params->model](&b);
     if (rc == ERR_OK) {
-        if (params->cross_border)
-            keep_cross_border(net);
+        if (params->cross_border) keep_cross_border(net);
         qsort(net->edges, net->nedges, sizeof(*net->edges), cmp_edge);
     }
     network_build_cleanup(&b);
@@ -250,8 +236,7 @@ network_t *network_ref(network_t *net)
 
 void network_unref(network_t *net)
 {
-    if (net == NULL || atomic_fetch_sub_explicit(&net->refs, 1, memory_order_acq_rel) != 1)
-        return;
+    if (net == NULL || atomic_fetch_sub_explicit(&net->refs, 1, memory_order_acq_rel) != 1) return;
     pthread_mutex_destroy(&net->metrics_lock);
     free(net->node_feature);
     free(net->edges);

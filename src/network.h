@@ -33,26 +33,26 @@ typedef enum network_model {
 
 typedef struct network_params {
     network_model_t model;
-    unsigned k;        /* knn */
-    double km;         /* within */
-    bool cross_border; /* keep only ties between different countries */
+    unsigned k;                               /* knn */
+    double km;                                /* within */
+    bool cross_border;                        /* keep only ties between different countries */
     char countries[NETWORK_MAX_COUNTRIES][4]; /* restrict nodes; none: all */
     size_t ncountries;
 } network_params_t;
 
 /* Which fields and layers a network is built from (from the project file). */
 typedef struct network_source {
-    const layer_t *nodes; /* borrowed */
-    const layer_t *ties;  /* borrowed; NULL if the project has none */
-    int name_field, country_field;         /* in nodes */
-    int from_field, to_field;              /* in ties: town names or ids */
+    const layer_t *nodes;          /* borrowed */
+    const layer_t *ties;           /* borrowed; NULL if the project has none */
+    int name_field, country_field; /* in nodes */
+    int from_field, to_field;      /* in ties: town names or ids */
 } network_source_t;
 
 typedef struct network_edge {
-    uint32_t a, b;     /* node indices, a < b */
-    double km;         /* geodesic length */
+    uint32_t a, b; /* node indices, a < b */
+    double km;     /* geodesic length */
     bool cross_border;
-    int32_t tie;       /* feature index in the ties layer, or -1 */
+    int32_t tie; /* feature index in the ties layer, or -1 */
 } network_edge_t;
 
 typedef struct network {
@@ -104,9 +104,8 @@ void network_params_key(const network_params_t *p, char *out, size_t size);
  * cross_border: "true"/"false"; country: "SI,AT". ERR_INVALID with a
  * message naming the parameter. Limits that depend on the data (k below
  * the town count) are checked by network_build(). */
-int network_params_parse(network_params_t *params, const char *model, const char *k,
-                         const char *km, const char *cross_border, const char *country,
-                         error_t *err);
+int network_params_parse(network_params_t *params, const char *model, const char *k, const char *km,
+                         const char *cross_border, const char *country, error_t *err);
 
 /* Resolves "Ptuj,Lendava,3" (names, folded, or feature ids) to nodes-layer
  * feature indices in *out (malloc'd, the caller frees); NULL or "" means

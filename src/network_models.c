@@ -44,8 +44,7 @@ static int add_tie(build_t *b, uint32_t a, uint32_t c, double km, int32_t tie)
     if (net->nedges == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64;
         network_edge_t *e = realloc(net->edges, cap * sizeof(*e));
-        if (e == NULL)
-            return error_set(b->err, ERR_NOMEM, "out of memory");
+        if (e == NULL) return error_set(b->err, ERR_NOMEM, "out of memory");
         net->edges = e;
         b->cap = cap;
     }
@@ -68,8 +67,8 @@ static double scale_slack(const network_t *net)
     double worst = 0;
     for (size_t i = 0; i < net->nnodes; i++) {
         const double *p = node_ll(net, i);
-        double cosc = sin(lat0) * sin(p[1] * rad) +
-                      cos(lat0) * cos(p[1] * rad) * cos(p[0] * rad - lon0);
+        double cosc =
+            sin(lat0) * sin(p[1] * rad) + cos(lat0) * cos(p[1] * rad) * cos(p[0] * rad - lon0);
         double c = acos(fmax(-1, fmin(1, cosc)));
         worst = fmax(worst, c);
     }
@@ -81,8 +80,7 @@ int network_planar_setup(build_t *b)
     network_t *net = b->net;
     size_t n = net->nnodes;
     b->slack = scale_slack(net);
-    if (b->slack == 0 || n == 0)
-        return ERR_OK; /* b->planar stays false: pairwise fallbacks */
+    if (b->slack == 0 || n == 0) return ERR_OK; /* b->planar stays false: pairwise fallbacks */
     b->xy = malloc(2 * n * sizeof(double));
     bbox_t *boxes = malloc(n * sizeof(bbox_t));
     int rc = b->xy && boxes ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
@@ -120,12 +118,10 @@ static size_t planar_near(const build_t *b, uint32_t a, double r, uint32_t **ids
 {
     double x = b->xy[2 * a], y = b->xy[2 * a + 1];
     size_t n = index_query_ids(b->ix, (bbox_t){x - r, y - r, x + r, y + r}, ids);
-    if (n == (size_t)-1)
-        return n;
+    if (n == (size_t)-1) return n;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
-        if (planar_m(b, a, (*ids)[i]) <= r)
-            (*ids)[kept++] = (*ids)[i];
+        if (planar_m(b, a, (*ids)[i]) <= r) (*ids)[kept++] = (*ids)[i];
     return kept;
 }
 
@@ -136,8 +132,7 @@ int network_model_complete(build_t *b)
     size_t n = b->net->nnodes;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = i + 1; j < n; j++)
-            if (add_tie(b, i, j, -1, -1) != ERR_OK)
-                return ERR_NOMEM;
+            if (add_tie(b, i, j, -1, -1) != ERR_OK) return ERR_NOMEM;
     return ERR_OK;
 }
 
@@ -150,20 +145,17 @@ int network_model_within(build_t *b)
         size_t m = 0;
         if (b->planar) {
             m = planar_near(b, i, limit * 1000 * b->slack, &near);
-            if (m == (size_t)-1)
-                return error_set(b->err, ERR_NOMEM, "out of memory");
+            if (m == (size_t)-1) return error_set(b->err, ERR_NOMEM, "out of memory");
         }
         size_t count = b->planar ? m : net->nnodes;
         int rc = ERR_OK;
         for (size_t t = 0; rc == ERR_OK && t < count; t++) {
             uint32_t j = b->planar ? near[t] : (uint32_t)t;
             double km;
-            if (j > i && (km = geodesic_km(net, i, j)) <= limit)
-                rc = add_tie(b, i, j, km, -1);
+            if (j > i && (km = geodesic_km(net, i, j)) <= limit) rc = add_tie(b, i, j, km, -1);
         }
         free(near);
-        if (rc != ERR_OK)
-            return rc;
+        if (rc != ERR_OK) return rc;
     }
     return ERR_OK;
 }
@@ -177,8 +169,7 @@ typedef struct ranked {
 static int cmp_ranked(const void *x, const void *y)
 {
     const ranked_t *a = x, *b = y;
-    if (a->km != b->km)
-        return a->km < b->km ? -1 : 1;
+    if (a->km != b->km) return a->km < b->km ? -1 : 1;
     return (a->node > b->node) - (a->node < b->node);
 }
 
@@ -203,8 +194,7 @@ static size_t knn_candidates(const build_t *b, uint32_t i, size_t k, double r0, 
     for (double r = r0;; r *= 2) {
         uint32_t *near = NULL;
         size_t m = planar_near(b, i, r, &near);
-        if (m == (size_t)-1)
-            return m;
+        if (m == (size_t)-1) return m;
         if (m > k) { /* i itself plus at least k others */
             double *d = malloc(m * sizeof(double));
             if (d == NULL) {
@@ -256,8 +246,7 @@ int network_model_knn(build_t *b)
             break;
         }
         for (size_t t = 0; t < m; t++)
-            if (cand[t] != i)
-                r[used++] = (ranked_t){geodesic_km(net, i, cand[t]), cand[t]};
+            if (cand[t] != i) r[used++] = (ranked_t){geodesic_km(net, i, cand[t]), cand[t]};
         free(cand);
         qsort(r, used, sizeof(*r), cmp_ranked);
         for (size_t t = 0; t < k && t < used; t++) {
@@ -265,8 +254,7 @@ int network_model_knn(build_t *b)
             pairs[npairs++] = (uint64_t)lo << 32 | hi;
         }
     }
-    if (rc == ERR_OK)
-        qsort(pairs, npairs, sizeof(uint64_t), cmp_pair);
+    if (rc == ERR_OK) qsort(pairs, npairs, sizeof(uint64_t), cmp_pair);
     for (size_t t = 0; rc == ERR_OK && t < npairs; t++)
         if (t == 0 || pairs[t] != pairs[t - 1])
             rc = add_tie(b, (uint32_t)(pairs[t] >> 32), (uint32_t)pairs[t], -1, -1);
@@ -283,15 +271,14 @@ static int mst_exact(build_t *b)
     double *km = malloc((n ? n * n : 1) * sizeof(double));
     graph_edge_t *tree = NULL;
     size_t m = 0;
-    if (km == NULL)
-        return error_set(b->err, ERR_NOMEM, "out of memory");
+    if (km == NULL) return error_set(b->err, ERR_NOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         km[i * n + i] = 0;
         for (uint32_t j = i + 1; j < n; j++)
             km[i * n + j] = km[j * n + i] = geodesic_km(b->net, i, j);
     }
-    int rc = graph_mst(n, km, &tree, &m) == 0 ? ERR_OK
-                                              : error_set(b->err, ERR_NOMEM, "out of memory");
+    int rc =
+        graph_mst(n, km, &tree, &m) == 0 ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; rc == ERR_OK && i < m; i++)
         rc = add_tie(b, tree[i].a, tree[i].b, tree[i].w, -1);
     free(tree);
@@ -307,10 +294,8 @@ typedef struct weighted {
 static int cmp_weighted(const void *x, const void *y)
 {
     const weighted_t *p = x, *q = y;
-    if (p->km != q->km)
-        return p->km < q->km ? -1 : 1;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
+    if (p->km != q->km) return p->km < q->km ? -1 : 1;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
     return (p->c > q->c) - (p->c < q->c);
 }
 
@@ -335,8 +320,7 @@ static int mst_delaunay(build_t *b)
         w[i] = (weighted_t){geodesic_km(b->net, dt[i].a, dt[i].b), dt[i].a, dt[i].b};
     for (uint32_t v = 0; rc == ERR_OK && v < n; v++)
         parent[v] = v;
-    if (rc == ERR_OK)
-        qsort(w, ndt, sizeof(*w), cmp_weighted);
+    if (rc == ERR_OK) qsort(w, ndt, sizeof(*w), cmp_weighted);
     for (size_t i = 0; rc == ERR_OK && i < ndt; i++) {
         uint32_t ra = find_root(parent, w[i].a), rc2 = find_root(parent, w[i].c);
         if (ra != rc2) {
@@ -365,8 +349,9 @@ int network_model_proximity(build_t *b)
     proximity_edge_t *dt = NULL, *sub = NULL, *use;
     size_t ndt = 0, nsub = 0, nuse;
     if (!b->planar)
-        return error_set(b->err, ERR_INVALID, "model: the towns lie too far from Europe for "
-                                              "EPSG:3035, which %s is built in",
+        return error_set(b->err, ERR_INVALID,
+                         "model: the towns lie too far from Europe for "
+                         "EPSG:3035, which %s is built in",
                          network_model_name(b->net->params.model));
     int rc = ERR_OK;
     if (proximity_delaunay(b->xy, n, &dt, &ndt) != 0)
@@ -376,8 +361,7 @@ int network_model_proximity(build_t *b)
         int prc = b->net->params.model == NETWORK_GABRIEL
                       ? proximity_gabriel(b->xy, n, dt, ndt, &sub, &nsub)
                       : proximity_rng(b->xy, n, dt, ndt, &sub, &nsub);
-        if (prc != 0)
-            rc = error_set(b->err, ERR_NOMEM, "out of memory");
+        if (prc != 0) rc = error_set(b->err, ERR_NOMEM, "out of memory");
         use = sub, nuse = nsub;
     }
     for (size_t i = 0; rc == ERR_OK && i < nuse; i++)
@@ -393,8 +377,7 @@ int network_model_proximity(build_t *b)
 static int node_of_feature(const network_t *net, int feature)
 {
     for (size_t i = 0; i < net->nnodes; i++)
-        if ((int)net->node_feature[i] == feature)
-            return (int)i;
+        if ((int)net->node_feature[i] == feature) return (int)i;
     return -1;
 }
 
@@ -413,8 +396,7 @@ static int tie_end(build_t *b, const feature_t *tie, int field, int *node)
         snprintf(text, sizeof(text), "%lld", (long long)v->u.i);
     int feature = network_find_node(b->src, name);
     if (feature < 0)
-        return error_set(b->err, ERR_INVALID, "tie %s names '%s', which is no town", tie->id,
-                         name);
+        return error_set(b->err, ERR_INVALID, "tie %s names '%s', which is no town", tie->id, name);
     *node = node_of_feature(b->net, feature);
     return ERR_OK;
 }
@@ -437,8 +419,7 @@ int network_model_edges(build_t *b)
         bool seen = false;
         for (size_t e = 0; e < b->net->nedges && !seen; e++)
             seen = b->net->edges[e].a == lo && b->net->edges[e].b == hi;
-        if (!seen && add_tie(b, lo, hi, -1, (int32_t)i) != ERR_OK)
-            return ERR_NOMEM;
+        if (!seen && add_tie(b, lo, hi, -1, (int32_t)i) != ERR_OK) return ERR_NOMEM;
     }
     return ERR_OK;
 }

@@ -48,8 +48,7 @@ static geom_t *tie_line(const network_t *net, const network_edge_t *e)
 static char *tie_id(const network_t *net, const network_edge_t *e)
 {
     char text[160];
-    snprintf(text, sizeof(text), "%s-%s", node_feature(net, e->a)->id,
-             node_feature(net, e->b)->id);
+    snprintf(text, sizeof(text), "%s-%s", node_feature(net, e->a)->id, node_feature(net, e->b)->id);
     return strdup(text);
 }
 
@@ -57,8 +56,7 @@ static value_t *tie_values(const network_t *net, const network_edge_t *e)
 {
     char countries[16];
     value_t *v = calloc(7, sizeof(*v));
-    if (v == NULL)
-        return NULL;
+    if (v == NULL) return NULL;
     tie_countries(net, e, countries, sizeof(countries));
     v[0].u.s = strdup(node_text(net, e->a, net->name_field));
     v[1].u.s = strdup(node_text(net, e->b, net->name_field));
@@ -79,9 +77,9 @@ int network_to_layer(const network_t *net, const char *id, const char *title, la
     static const struct {
         const char *name;
         field_type_t type;
-    } fields[] = {{"from", FIELD_STRING},        {"to", FIELD_STRING},
-                  {"from_id", FIELD_STRING},     {"to_id", FIELD_STRING},
-                  {"distance_km", FIELD_REAL},   {"cross_border", FIELD_BOOLEAN},
+    } fields[] = {{"from", FIELD_STRING},      {"to", FIELD_STRING},
+                  {"from_id", FIELD_STRING},   {"to_id", FIELD_STRING},
+                  {"distance_km", FIELD_REAL}, {"cross_border", FIELD_BOOLEAN},
                   {"countries", FIELD_STRING}};
     char description[256];
     snprintf(description, sizeof(description),
@@ -90,8 +88,7 @@ int network_to_layer(const network_t *net, const char *id, const char *title, la
     layer_t *layer = layer_create(id, title, description);
     int rc = layer ? ERR_OK : ERR_NOMEM;
     for (size_t i = 0; rc == ERR_OK && i < sizeof(fields) / sizeof(fields[0]); i++)
-        if (layer_add_field(layer, fields[i].name, fields[i].type) < 0)
-            rc = ERR_NOMEM;
+        if (layer_add_field(layer, fields[i].name, fields[i].type) < 0) rc = ERR_NOMEM;
     for (size_t i = 0; rc == ERR_OK && i < net->nedges; i++) {
         geom_t *g = tie_line(net, &net->edges[i]);
         char *fid = tie_id(net, &net->edges[i]);
@@ -133,19 +130,16 @@ static void write_padded(buf_t *b, const char *s, int width)
             end++;
         chars++;
     }
-    if (right)
-        buf_printf(b, "%*s", w - chars, "");
+    if (right) buf_printf(b, "%*s", w - chars, "");
     buf_append(b, s, (size_t)(end - s));
-    if (!right)
-        buf_printf(b, "%*s", w - chars, "");
+    if (!right) buf_printf(b, "%*s", w - chars, "");
 }
 
 static void write_params(buf_t *b, const network_params_t *p)
 {
     buf_printf(b, "\"model\":\"%s\",\"parameters\":{", network_model_name(p->model));
     int n = 0;
-    if (p->model == NETWORK_KNN)
-        buf_printf(b, "\"k\":%u", p->k), n++;
+    if (p->model == NETWORK_KNN) buf_printf(b, "\"k\":%u", p->k), n++;
     if (p->model == NETWORK_WITHIN) {
         buf_puts(b, "\"km\":");
         geojson_number(b, p->km);
@@ -188,8 +182,9 @@ static void write_node_metrics(buf_t *b, const network_t *net, uint32_t i)
     geojson_string(b, node_text(net, i, net->country_field));
     buf_printf(b, ",\"degree\":%u,\"weighted_degree_km\":", m->degree);
     km(b, m->weighted_degree);
-    buf_printf(b, ",\"closeness\":%.6g,\"harmonic\":%.6g,\"betweenness\":%.6g,\"component\":%u,"
-                  "\"eccentricity_km\":",
+    buf_printf(b,
+               ",\"closeness\":%.6g,\"harmonic\":%.6g,\"betweenness\":%.6g,\"component\":%u,"
+               "\"eccentricity_km\":",
                m->closeness, m->harmonic, m->betweenness, m->component);
     km(b, m->eccentricity);
 }
@@ -244,7 +239,8 @@ void network_write_geojson(buf_t *b, const network_t *net)
     }
     for (uint32_t i = 0; i < net->nnodes; i++) {
         const feature_t *f = node_feature(net, i);
-        buf_puts(b, net->nedges || i ? ",{\"type\":\"Feature\",\"id\":" : "{\"type\":\"Feature\",\"id\":");
+        buf_puts(b, net->nedges || i ? ",{\"type\":\"Feature\",\"id\":"
+                                     : "{\"type\":\"Feature\",\"id\":");
         geojson_id(b, f->id);
         buf_puts(b, ",\"geometry\":");
         geojson_geometry(b, f->geom, GEOJSON_CRS84);
@@ -275,8 +271,9 @@ void network_write_metrics(buf_t *b, const network_t *net)
 void network_write_table(buf_t *b, const network_t *net)
 {
     const graph_summary_t *s = &net->summary;
-    buf_printf(b, "network '%s': %zu towns, %zu ties, %.1f km in all, density %.3f, "
-                  "%u component%s, diameter %.1f km, average path %.1f km\n\n",
+    buf_printf(b,
+               "network '%s': %zu towns, %zu ties, %.1f km in all, density %.3f, "
+               "%u component%s, diameter %.1f km, average path %.1f km\n\n",
                network_model_name(net->params.model), s->nodes, s->edges, s->total_length,
                s->density, s->components, s->components == 1 ? "" : "s", s->diameter,
                s->average_path);
@@ -294,8 +291,7 @@ void network_write_table(buf_t *b, const network_t *net)
 static const char *town_name(const network_source_t *src, uint32_t feature)
 {
     const value_t *v = &src->nodes->features[feature].values[src->name_field];
-    return v->is_null || src->nodes->fields[src->name_field].type != FIELD_STRING ? ""
-                                                                                    : v->u.s;
+    return v->is_null || src->nodes->fields[src->name_field].type != FIELD_STRING ? "" : v->u.s;
 }
 
 /* RFC 4180: quoted when it holds a comma, quote or line break. */
@@ -353,8 +349,9 @@ static void distances_json(buf_t *b, const network_source_t *src, const uint32_t
             geojson_string(b, town_name(src, from[i]));
             buf_puts(b, ",\"to\":");
             geojson_string(b, town_name(src, to[j]));
-            buf_printf(b, ",\"distance_km\":%.6f,\"initial_azimuth\":%.6f,"
-                          "\"final_azimuth\":%.6f}",
+            buf_printf(b,
+                       ",\"distance_km\":%.6f,\"initial_azimuth\":%.6f,"
+                       "\"final_azimuth\":%.6f}",
                        g.metres / 1000, g.azi1, g.azi2);
         }
     buf_puts(b, "]}\n");

@@ -22,13 +22,12 @@ static double accept_q(const char *accept, const char *type)
         const char *end = p + strcspn(p, ",");
         double q = 1;
         const char *qp = strstr(p, "q=");
-        if (qp && qp < end)
-            q = strtod(qp + 2, NULL);
-        bool match = (n == strlen(type) && strncasecmp(p, type, n) == 0) ||
-                     (n == 3 && strncmp(p, "*/*", 3) == 0) ||
-                     (n == major + 2 && strncasecmp(p, type, major + 1) == 0 && p[major + 1] == '*');
-        if (match && q > best)
-            best = q;
+        if (qp && qp < end) q = strtod(qp + 2, NULL);
+        bool match =
+            (n == strlen(type) && strncasecmp(p, type, n) == 0) ||
+            (n == 3 && strncmp(p, "*/*", 3) == 0) ||
+            (n == major + 2 && strncasecmp(p, type, major + 1) == 0 && p[major + 1] == '*');
+        if (match && q > best) best = q;
         p = end;
     }
     return best;
@@ -78,8 +77,7 @@ void ogc_base_url(const http_request_t *req, void *ctx, char *out, size_t size)
 json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title)
 {
     json_t *link = json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "type", type);
-    if (link && title)
-        json_object_set_new(link, "title", json_string(title));
+    if (link && title) json_object_set_new(link, "title", json_string(title));
     return link;
 }
 
@@ -120,11 +118,11 @@ int ogc_parse_crs(const char *text, geojson_crs_t *out)
         const char *name;
         geojson_crs_t crs;
     } names[] = {
-        {OGC_CRS84, GEOJSON_CRS84},       {"CRS84", GEOJSON_CRS84},
-        {"OGC:CRS84", GEOJSON_CRS84},     {"[OGC:CRS84]", GEOJSON_CRS84},
-        {OGC_EPSG4326, GEOJSON_EPSG4326}, {"EPSG:4326", GEOJSON_EPSG4326},
+        {OGC_CRS84, GEOJSON_CRS84},        {"CRS84", GEOJSON_CRS84},
+        {"OGC:CRS84", GEOJSON_CRS84},      {"[OGC:CRS84]", GEOJSON_CRS84},
+        {OGC_EPSG4326, GEOJSON_EPSG4326},  {"EPSG:4326", GEOJSON_EPSG4326},
         {"[EPSG:4326]", GEOJSON_EPSG4326}, {OGC_EPSG3857, GEOJSON_EPSG3857},
-        {"EPSG:3857", GEOJSON_EPSG3857},  {"[EPSG:3857]", GEOJSON_EPSG3857},
+        {"EPSG:3857", GEOJSON_EPSG3857},   {"[EPSG:3857]", GEOJSON_EPSG3857},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(text, names[i].name) == 0) {
@@ -137,15 +135,17 @@ int ogc_parse_crs(const char *text, geojson_crs_t *out)
 const char *ogc_crs_uri(geojson_crs_t crs)
 {
     switch (crs) {
-    case GEOJSON_EPSG4326: return OGC_EPSG4326;
-    case GEOJSON_EPSG3857: return OGC_EPSG3857;
-    case GEOJSON_CRS84: break;
+    case GEOJSON_EPSG4326:
+        return OGC_EPSG4326;
+    case GEOJSON_EPSG3857:
+        return OGC_EPSG3857;
+    case GEOJSON_CRS84:
+        break;
     }
     return OGC_CRS84;
 }
 
-const layer_t *ogc_collection(const http_request_t *req, http_response_t *resp,
-                              const dataset_t *ds)
+const layer_t *ogc_collection(const http_request_t *req, http_response_t *resp, const dataset_t *ds)
 {
     const char *id = http_request_param(req, "collectionId");
     const layer_t *layer = id ? dataset_find_layer(ds, id) : NULL;
@@ -156,8 +156,7 @@ const layer_t *ogc_collection(const http_request_t *req, http_response_t *resp,
 
 int ogc_begin(const http_request_t *req, http_response_t *resp, void *ctx, ogc_page_t *page)
 {
-    if (ogc_negotiate(req, resp, &page->fmt) != 0)
-        return -1;
+    if (ogc_negotiate(req, resp, &page->fmt) != 0) return -1;
     page->ds = app_acquire(ctx);
     http_response_last_modified(resp, dataset_loaded_at(page->ds));
     ogc_base_url(req, ctx, page->base, sizeof(page->base));
@@ -180,8 +179,7 @@ void ogc_send_html(http_response_t *resp, buf_t *b)
 void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
-    if (ogc_begin(req, resp, ctx, &pg) != 0)
-        return;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_landing(&b, pg.ds, pg.base);
@@ -193,7 +191,8 @@ void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
     ogc_add_link(links, pg.base, "/?f=json", "self", "application/json", "This document");
     ogc_add_link(links, pg.base, "/?f=html", "alternate", "text/html", "This document as HTML");
     ogc_add_link(links, pg.base, "/api", "service-desc",
-                 "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)");
+                 "application/vnd.oai.openapi+json;version=3.0",
+                 "The API definition (OpenAPI 3.0)");
     ogc_add_link(links, pg.base, "/api?f=html", "service-doc", "text/html",
                  "The API documentation");
     ogc_add_link(links, pg.base, "/conformance", "conformance", "application/json",
@@ -217,8 +216,7 @@ static const char *const conformance[] = {
 void ogcapi_conformance(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
-    if (ogc_begin(req, resp, ctx, &pg) != 0)
-        return;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     size_t n = sizeof(conformance) / sizeof(conformance[0]);
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
@@ -249,16 +247,15 @@ json_t *ogc_collection_json(const layer_t *layer, const char *base)
     return json_pack("{s:s, s:s, s:s, s:{s:{s:[[ffff]], s:s}}, s:s, s:[sss], s:s, s:o}", "id",
                      layer->id, "title", layer->title, "description",
                      layer->description ? layer->description : "", "extent", "spatial", "bbox",
-                     e.minx, e.miny, e.maxx, e.maxy, "crs", OGC_CRS84, "itemType", "feature",
-                     "crs", OGC_CRS84, OGC_EPSG4326, OGC_EPSG3857, "storageCrs", OGC_CRS84,
-                     "links", links);
+                     e.minx, e.miny, e.maxx, e.maxy, "crs", OGC_CRS84, "itemType", "feature", "crs",
+                     OGC_CRS84, OGC_EPSG4326, OGC_EPSG3857, "storageCrs", OGC_CRS84, "links",
+                     links);
 }
 
 void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
-    if (ogc_begin(req, resp, ctx, &pg) != 0)
-        return;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_collections(&b, pg.ds, pg.base);
@@ -281,8 +278,7 @@ void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *
 void ogcapi_collection(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
-    if (ogc_begin(req, resp, ctx, &pg) != 0)
-        return;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     const layer_t *layer = ogc_collection(req, resp, pg.ds);
     if (layer && pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;

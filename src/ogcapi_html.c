@@ -12,12 +12,23 @@ void html_escape(buf_t *b, const char *s)
     for (; *s; s++) {
         const char *rep = NULL;
         switch (*s) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            continue;
         }
         buf_append(b, run, (size_t)(s - run));
         buf_puts(b, rep);
@@ -53,8 +64,7 @@ static void page_end(buf_t *b, const dataset_t *ds)
 {
     const char *attr = ds ? dataset_attribution(ds) : NULL;
     buf_puts(b, "<footer>");
-    if (attr)
-        html_escape(b, attr);
+    if (attr) html_escape(b, attr);
     buf_puts(b, "</footer></body></html>\n");
 }
 
@@ -161,13 +171,20 @@ void html_collection(buf_t *b, const dataset_t *ds, const layer_t *l, const char
 
 static void value_text(buf_t *b, const field_t *field, const value_t *v)
 {
-    if (v->is_null)
-        return;
+    if (v->is_null) return;
     switch (field->type) {
-    case FIELD_INTEGER: buf_printf(b, "%" PRId64, v->u.i); break;
-    case FIELD_REAL: geojson_number(b, v->u.r); break;
-    case FIELD_STRING: html_escape(b, v->u.s); break;
-    case FIELD_BOOLEAN: buf_puts(b, v->u.i ? "true" : "false"); break;
+    case FIELD_INTEGER:
+        buf_printf(b, "%" PRId64, v->u.i);
+        break;
+    case FIELD_REAL:
+        geojson_number(b, v->u.r);
+        break;
+    case FIELD_STRING:
+        html_escape(b, v->u.s);
+        break;
+    case FIELD_BOOLEAN:
+        buf_puts(b, v->u.i ? "true" : "false");
+        break;
     }
 }
 

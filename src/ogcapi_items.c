@@ -14,7 +14,7 @@ typedef struct items_params {
     const layer_t *layer;
     const char *bbox, *bbox_crs, *crs, *limit, *offset, *properties;
     query_t query;
-    error_t err;     /* the first bad parameter */
+    error_t err;       /* the first bad parameter */
     buf_t passthrough; /* the filters, re-encoded for next/prev links */
 } items_params_t;
 
@@ -48,10 +48,8 @@ static int take_param(const char *name, const char *value, void *arg)
 {
     items_params_t *p = arg;
     static const char *const ignored[] = {"f", "datetime"};
-    const char **slots[] = {&p->bbox, &p->bbox_crs, &p->crs, &p->limit, &p->offset,
-                            &p->properties};
-    static const char *const names[] = {"bbox", "bbox-crs", "crs", "limit", "offset",
-                                        "properties"};
+    const char **slots[] = {&p->bbox, &p->bbox_crs, &p->crs, &p->limit, &p->offset, &p->properties};
+    static const char *const names[] = {"bbox", "bbox-crs", "crs", "limit", "offset", "properties"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(name, names[i]) == 0) {
             *slots[i] = value;
@@ -61,14 +59,15 @@ static int take_param(const char *name, const char *value, void *arg)
         }
     for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
         if (strcmp(name, ignored[i]) == 0) {
-            if (i == 1)
-                keep_param(&p->passthrough, name, value);
+            if (i == 1) keep_param(&p->passthrough, name, value);
             return 0;
         }
     if (query_add_filter(&p->query, p->layer, name, value, &p->err) != ERR_OK) {
         if (p->err.code == ERR_NOTFOUND)
-            error_set(&p->err, ERR_INVALID, "unknown parameter '%.60s': not a standard "
-                      "parameter nor a queryable of %s", name, p->layer->id);
+            error_set(&p->err, ERR_INVALID,
+                      "unknown parameter '%.60s': not a standard "
+                      "parameter nor a queryable of %s",
+                      name, p->layer->id);
         return 1;
     }
     keep_param(&p->passthrough, name, value);
@@ -87,11 +86,9 @@ static int parse_bbox(const char *text, double v[4], error_t *err)
         double d = strtod(p, &end);
         if (end == p || errno)
             return error_set(err, ERR_INVALID, "bbox: '%.60s' is not a list of numbers", text);
-        if (count < 6)
-            n[count] = d;
+        if (count < 6) n[count] = d;
         count++;
-        if (*end == '\0')
-            break;
+        if (*end == '\0') break;
         if (*end != ',')
             return error_set(err, ERR_INVALID, "bbox: '%.60s' is not a list of numbers", text);
         p = end + 1;
@@ -109,8 +106,7 @@ static int parse_count(const char *name, const char *text, size_t min, size_t *o
     errno = 0;
     unsigned long long n = strtoull(text, &end, 10);
     if (*text == '\0' || *text == '-' || *end != '\0' || n < min)
-        return error_set(err, ERR_INVALID, "%s: '%.40s' is not an integer >= %zu", name, text,
-                         min);
+        return error_set(err, ERR_INVALID, "%s: '%.40s' is not an integer >= %zu", name, text, min);
     *out = errno == ERANGE || n > SIZE_MAX / 4 ? SIZE_MAX / 4 : (size_t)n;
     return ERR_OK;
 }
@@ -125,8 +121,8 @@ static int parse_properties(const layer_t *layer, const char *list, bool *mask, 
         snprintf(name, sizeof(name), "%.*s", (int)(n < 127 ? n : 127), p);
         int f = layer_field_index(layer, name);
         if (f < 0)
-            return error_set(err, ERR_INVALID, "properties: %s has no property '%s'",
-                             layer->id, name);
+            return error_set(err, ERR_INVALID, "properties: %s has no property '%s'", layer->id,
+                             name);
         mask[f] = true;
         p += n + (p[n] == ',');
     }
@@ -142,9 +138,12 @@ typedef struct items_out {
 static query_crs_t query_crs(geojson_crs_t crs)
 {
     switch (crs) {
-    case GEOJSON_EPSG4326: return QUERY_EPSG4326;
-    case GEOJSON_EPSG3857: return QUERY_EPSG3857;
-    case GEOJSON_CRS84: break;
+    case GEOJSON_EPSG4326:
+        return QUERY_EPSG4326;
+    case GEOJSON_EPSG3857:
+        return QUERY_EPSG3857;
+    case GEOJSON_CRS84:
+        break;
     }
     return QUERY_CRS84;
 }
@@ -154,33 +153,27 @@ static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *
     o->limit = OGC_LIMIT_DEFAULT;
     o->offset = 0;
     o->crs = GEOJSON_CRS84;
-    if (http_request_query_each(req, take_param, p))
-        return -1;
+    if (http_request_query_each(req, take_param, p)) return -1;
     if (p->crs && ogc_parse_crs(p->crs, &o->crs) != 0)
         return error_set(&p->err, ERR_INVALID, "crs: '%.80s' is not offered; use %s, %s or %s",
                          p->crs, OGC_CRS84, OGC_EPSG4326, OGC_EPSG3857);
     geojson_crs_t bcrs = GEOJSON_CRS84;
     if (p->bbox_crs && ogc_parse_crs(p->bbox_crs, &bcrs) != 0)
-        return error_set(&p->err, ERR_INVALID, "bbox-crs: '%.80s' is not offered",
-                         p->bbox_crs);
+        return error_set(&p->err, ERR_INVALID, "bbox-crs: '%.80s' is not offered", p->bbox_crs);
     if (p->bbox) {
         double v[4];
         if (parse_bbox(p->bbox, v, &p->err) != ERR_OK ||
             query_set_bbox(&p->query, v, query_crs(bcrs), &p->err) != ERR_OK)
             return -1;
     }
-    if (p->limit && parse_count("limit", p->limit, 1, &o->limit, &p->err) != ERR_OK)
-        return -1;
+    if (p->limit && parse_count("limit", p->limit, 1, &o->limit, &p->err) != ERR_OK) return -1;
     if (o->limit > OGC_LIMIT_MAX) /* the standard: a larger limit is not an error */
         o->limit = OGC_LIMIT_MAX;
-    if (p->offset && parse_count("offset", p->offset, 0, &o->offset, &p->err) != ERR_OK)
-        return -1;
+    if (p->offset && parse_count("offset", p->offset, 0, &o->offset, &p->err) != ERR_OK) return -1;
     if (p->properties) {
         o->mask = malloc((p->layer->nfields + 1) * sizeof(bool));
-        if (o->mask == NULL)
-            return error_set(&p->err, ERR_NOMEM, "out of memory");
-        if (parse_properties(p->layer, p->properties, o->mask, &p->err) != ERR_OK)
-            return -1;
+        if (o->mask == NULL) return error_set(&p->err, ERR_NOMEM, "out of memory");
+        if (parse_properties(p->layer, p->properties, o->mask, &p->err) != ERR_OK) return -1;
     }
     return 0;
 }
@@ -203,17 +196,16 @@ static void add_link(buf_t *b, bool *first, const char *href, const char *rel, c
 }
 
 /* The items URL with this offset and the kept parameters, into out. */
-static void page_url(const char *base, const items_params_t *p, const items_out_t *o,
-                     size_t offset, const char *f, buf_t *out)
+static void page_url(const char *base, const items_params_t *p, const items_out_t *o, size_t offset,
+                     const char *f, buf_t *out)
 {
     buf_printf(out, "%s/collections/%s/items?f=%s&limit=%zu&offset=%zu", base, p->layer->id, f,
                o->limit, offset);
-    if (p->passthrough.len)
-        buf_append(out, p->passthrough.data, p->passthrough.len);
+    if (p->passthrough.len) buf_append(out, p->passthrough.data, p->passthrough.len);
 }
 
-static void write_links(buf_t *b, const char *base, const items_params_t *p,
-                        const items_out_t *o, size_t matched)
+static void write_links(buf_t *b, const char *base, const items_params_t *p, const items_out_t *o,
+                        size_t matched)
 {
     struct {
         bool show;
@@ -230,12 +222,10 @@ static void write_links(buf_t *b, const char *base, const items_params_t *p,
     bool first = true;
     buf_puts(b, "\"links\":[");
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-        if (!links[i].show)
-            continue;
+        if (!links[i].show) continue;
         buf_t url = BUF_INIT;
         page_url(base, p, o, links[i].offset, links[i].f, &url);
-        add_link(b, &first, url.data ? url.data : "", links[i].rel, links[i].type,
-                 links[i].title);
+        add_link(b, &first, url.data ? url.data : "", links[i].rel, links[i].type, links[i].title);
         buf_free(&url);
     }
     char href[320];
@@ -250,15 +240,15 @@ static void write_collection(buf_t *b, const char *base, const items_params_t *p
     size_t start = o->offset < matched ? o->offset : matched;
     size_t end = matched - start > o->limit ? start + o->limit : matched;
     /* No timeStamp: the same data must give the same bytes, hence ETag. */
-    buf_printf(b, "{\"type\":\"FeatureCollection\",\"numberMatched\":%zu,"
-                  "\"numberReturned\":%zu,",
+    buf_printf(b,
+               "{\"type\":\"FeatureCollection\",\"numberMatched\":%zu,"
+               "\"numberReturned\":%zu,",
                matched, end - start);
     write_links(b, base, p, o, matched);
     buf_puts(b, ",\"features\":[");
     geojson_opts_t opts = {.crs = o->crs, .fields = o->mask};
     for (size_t i = start; i < end; i++) {
-        if (i > start)
-            buf_append(b, ",", 1);
+        if (i > start) buf_append(b, ",", 1);
         geojson_feature(b, p->layer, &p->layer->features[ids[i]], &opts);
     }
     buf_puts(b, "]}");
@@ -290,8 +280,7 @@ static void send_items(http_response_t *resp, const ogc_page_t *pg, items_params
 void ogcapi_items(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
-    if (ogc_begin(req, resp, ctx, &pg) != 0)
-        return;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     items_params_t p = {.layer = ogc_collection(req, resp, pg.ds), .passthrough = BUF_INIT};
     items_out_t o = {0};
     if (p.layer && parse_all(req, &p, &o) != 0)
@@ -319,15 +308,13 @@ static void write_item(buf_t *b, const layer_t *layer, const feature_t *f, geojs
 {
     geojson_opts_t opts = {.crs = crs};
     geojson_feature(b, layer, f, &opts);
-    if (!b->failed)
-        b->len--; /* reopen the Feature object to add its links */
+    if (!b->failed) b->len--; /* reopen the Feature object to add its links */
     bool first = true;
     buf_puts(b, ",\"links\":[");
     buf_t self = BUF_INIT;
     buf_printf(&self, "%s/collections/%s/items/", base, layer->id);
     url_encode(&self, f->id);
-    add_link(b, &first, self.data ? self.data : "", "self", "application/geo+json",
-             "This feature");
+    add_link(b, &first, self.data ? self.data : "", "self", "application/geo+json", "This feature");
     buf_puts(&self, "?f=html");
     add_link(b, &first, self.data ? self.data : "", "alternate", "text/html",
              "This feature as HTML");
@@ -371,10 +358,8 @@ static void send_item(const http_request_t *req, http_response_t *resp, const og
 void ogcapi_item(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
-    if (ogc_begin(req, resp, ctx, &pg) != 0)
-        return;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     const layer_t *layer = ogc_collection(req, resp, pg.ds);
-    if (layer)
-        send_item(req, resp, &pg, layer);
+    if (layer) send_item(req, resp, &pg, layer);
     ogc_end(&pg);
 }

@@ -20,8 +20,7 @@ static unsigned char *chunk(unsigned char *p, const char *type, const unsigned c
 {
     put32(p, (uint32_t)len);
     memcpy(p + 4, type, 4);
-    if (len)
-        memcpy(p + 8, data, len);
+    if (len) memcpy(p + 8, data, len);
     put32(p + 8 + len, (uint32_t)crc32(crc32(0, NULL, 0), p + 4, (uInt)(len + 4)));
     return p + 12 + len;
 }
@@ -31,8 +30,7 @@ static bool opaque(const unsigned char *px, int w, int h, int stride)
     for (int y = 0; y < h; y++) {
         const uint32_t *row = (const uint32_t *)(px + (size_t)y * stride);
         for (int x = 0; x < w; x++)
-            if ((row[x] >> 24) != 255)
-                return false;
+            if ((row[x] >> 24) != 255) return false;
     }
     return true;
 }

@@ -31,8 +31,7 @@ static void *worker(void *arg)
         if (job == NULL) /* stopping, and the queue is drained */
             break;
         p->head = job->next;
-        if (p->head == NULL)
-            p->tail = NULL;
+        if (p->head == NULL) p->tail = NULL;
         pthread_mutex_unlock(&p->lock);
         job->fn(job->arg);
         free(job);
@@ -56,18 +55,15 @@ pool_t *pool_create(size_t threads)
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
     for (; p->nthreads < threads; p->nthreads++)
-        if (pthread_create(&p->threads[p->nthreads], NULL, worker, p) != 0)
-            break;
-    if (p->nthreads == 0)
-        return pool_destroy(p);
+        if (pthread_create(&p->threads[p->nthreads], NULL, worker, p) != 0) break;
+    if (p->nthreads == 0) return pool_destroy(p);
     return p;
 }
 
 int pool_submit(pool_t *p, void (*fn)(void *arg), void *arg)
 {
     job_t *job = malloc(sizeof(*job));
-    if (job == NULL)
-        return -1;
+    if (job == NULL) return -1;
     *job = (job_t){fn, arg, NULL};
     pthread_mutex_lock(&p->lock);
     if (p->stopping) {
@@ -92,16 +88,14 @@ void pool_stop(pool_t *p)
     p->stopping = true;
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->lock);
-    if (joined)
-        return;
+    if (joined) return;
     for (size_t i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
 }
 
 pool_t *pool_destroy(pool_t *p)
 {
-    if (p == NULL)
-        return NULL;
+    if (p == NULL) return NULL;
     pool_stop(p);
     pthread_cond_destroy(&p->ready);
     pthread_mutex_destroy(&p->lock);

@@ -14,19 +14,18 @@ const char *project_default_path(void)
  * they are; anything else that is relative is taken from the project dir. */
 static int is_path(const char *s)
 {
-    if (s[0] == '/')
-        return 0;
+    if (s[0] == '/') return 0;
     const char *colon = strchr(s, ':');
-    if (colon && colon - s >= 2 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-                                              "vwxyz0123456789_") == (size_t)(colon - s))
+    if (colon && colon - s >= 2 &&
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                  "vwxyz0123456789_") == (size_t)(colon - s))
         return 0;
     return 1;
 }
 
 static char *resolve(const char *project_path, const char *source)
 {
-    if (!is_path(source))
-        return strdup(source);
+    if (!is_path(source)) return strdup(source);
     const char *slash = strrchr(project_path, '/');
     size_t dirlen = slash ? (size_t)(slash - project_path) + 1 : 0;
     char *out = malloc(dirlen + strlen(source) + 1);
@@ -40,8 +39,7 @@ static char *resolve(const char *project_path, const char *source)
 static char *read_text(const char *path)
 {
     FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return NULL;
+    if (fp == NULL) return NULL;
     char *text = NULL;
     if (fseek(fp, 0, SEEK_END) == 0) {
         long n = ftell(fp);
@@ -61,28 +59,22 @@ static int opt_string(json_t *obj, const char *key, char **out)
 {
     json_t *v = json_object_get(obj, key);
     *out = NULL;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return -1;
+    if (v == NULL || json_is_null(v)) return 0;
+    if (!json_is_string(v)) return -1;
     *out = strdup(json_string_value(v));
     return *out ? 0 : -1;
 }
 
 static int parse_attributes(json_t *arr, layer_spec_t *spec)
 {
-    if (arr == NULL)
-        return 0;
-    if (!json_is_array(arr))
-        return -1;
+    if (arr == NULL) return 0;
+    if (!json_is_array(arr)) return -1;
     spec->nattributes = json_array_size(arr);
     spec->attributes = calloc(spec->nattributes + 1, sizeof(char *));
-    if (spec->attributes == NULL)
-        return -1;
+    if (spec->attributes == NULL) return -1;
     for (size_t i = 0; i < spec->nattributes; i++) {
         json_t *v = json_array_get(arr, i);
-        if (!json_is_string(v) || !(spec->attributes[i] = strdup(json_string_value(v))))
-            return -1;
+        if (!json_is_string(v) || !(spec->attributes[i] = strdup(json_string_value(v)))) return -1;
     }
     return 0;
 }
@@ -94,21 +86,19 @@ static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, er
     if (!json_is_object(obj))
         return error_set(err, ERR_FORMAT, "%s: layers[%zu] is not an object", path, i);
     if (opt_string(obj, "id", &spec->id) || opt_string(obj, "title", &spec->title) ||
-        opt_string(obj, "description", &spec->description) ||
-        opt_string(obj, "source", &source) || opt_string(obj, "layer", &spec->layer) ||
-        opt_string(obj, "id_field", &spec->id_field) ||
+        opt_string(obj, "description", &spec->description) || opt_string(obj, "source", &source) ||
+        opt_string(obj, "layer", &spec->layer) || opt_string(obj, "id_field", &spec->id_field) ||
         parse_attributes(json_object_get(obj, "attributes"), spec)) {
         free(source);
-        return error_set(err, ERR_FORMAT, "%s: layers[%zu]: a member has the wrong type", path,
-                         i);
+        return error_set(err, ERR_FORMAT, "%s: layers[%zu]: a member has the wrong type", path, i);
     }
-    if (spec->id == NULL || spec->id[0] == '\0' || strspn(spec->id, "abcdefghijklmnopqrstuvwxyz"
-                                                                    "0123456789_-") !=
-                                                         strlen(spec->id)) {
+    if (spec->id == NULL || spec->id[0] == '\0' ||
+        strspn(spec->id, "abcdefghijklmnopqrstuvwxyz"
+                         "0123456789_-") != strlen(spec->id)) {
         free(source);
         return error_set(err, ERR_INVALID,
-                         "%s: layers[%zu]: \"id\" must be lower-case letters, digits, _ or -",
-                         path, i);
+                         "%s: layers[%zu]: \"id\" must be lower-case letters, digits, _ or -", path,
+                         i);
     }
     if (source == NULL)
         return error_set(err, ERR_INVALID, "%s: layer '%s' has no \"source\"", path, spec->id);
@@ -116,30 +106,26 @@ static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, er
     free(source);
     for (size_t k = 0; k < i; k++)
         if (strcmp(p->layers[k].id, spec->id) == 0)
-            return error_set(err, ERR_DUPLICATE, "%s: layer id '%s' is used twice", path,
-                             spec->id);
+            return error_set(err, ERR_DUPLICATE, "%s: layer id '%s' is used twice", path, spec->id);
     return spec->source ? ERR_OK : error_set(err, ERR_NOMEM, "out of memory");
 }
 
 static int default_string(char **field, const char *value)
 {
-    if (*field == NULL)
-        *field = strdup(value);
+    if (*field == NULL) *field = strdup(value);
     return *field ? 0 : -1;
 }
 
 static int parse_network(const char *path, json_t *obj, project_t *p, error_t *err)
 {
-    if (obj == NULL)
-        return ERR_OK;
+    if (obj == NULL) return ERR_OK;
     network_spec_t *n = p->network = calloc(1, sizeof(*n));
-    if (n == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (n == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     json_t *k = json_object_get(obj, "k"), *km = json_object_get(obj, "km");
     if (!json_is_object(obj) || opt_string(obj, "nodes", &n->nodes) ||
         opt_string(obj, "name_field", &n->name_field) ||
-        opt_string(obj, "country_field", &n->country_field) ||
-        opt_string(obj, "ties", &n->ties) || opt_string(obj, "from_field", &n->from_field) ||
+        opt_string(obj, "country_field", &n->country_field) || opt_string(obj, "ties", &n->ties) ||
+        opt_string(obj, "from_field", &n->from_field) ||
         opt_string(obj, "to_field", &n->to_field) ||
         opt_string(obj, "collection", &n->collection) || opt_string(obj, "title", &n->title) ||
         opt_string(obj, "model", &n->model) || (k && !json_is_integer(k)) ||
@@ -171,8 +157,7 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
         free(p->attribution);
         p->attribution = full ? read_text(full) : NULL;
         if (p->attribution == NULL) {
-            error_set(err, ERR_IO, "%s: cannot read attribution file %s", path,
-                      full ? full : "");
+            error_set(err, ERR_IO, "%s: cannot read attribution file %s", path, full ? full : "");
             free(full);
             return ERR_IO;
         }
@@ -183,12 +168,10 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
         return error_set(err, ERR_INVALID, "%s: \"layers\" must be a non-empty array", path);
     p->nlayers = json_array_size(layers);
     p->layers = calloc(p->nlayers, sizeof(*p->layers));
-    if (p->layers == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (p->layers == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < p->nlayers; i++) {
         int rc = parse_layer(path, i, json_array_get(layers, i), p, err);
-        if (rc != ERR_OK)
-            return rc;
+        if (rc != ERR_OK) return rc;
     }
     return parse_network(path, json_object_get(root, "network"), p, err);
 }
@@ -200,8 +183,7 @@ int project_load(const char *path, project_t **out, error_t *err)
     json_t *root = json_load_file(path, 0, &jerr);
     if (root == NULL) {
         FILE *fp = fopen(path, "r");
-        if (fp == NULL)
-            return error_set(err, ERR_IO, "%s: cannot open project file", path);
+        if (fp == NULL) return error_set(err, ERR_IO, "%s: cannot open project file", path);
         fclose(fp);
         return error_set(err, ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
                          jerr.column, jerr.text);
@@ -217,16 +199,14 @@ int project_load(const char *path, project_t **out, error_t *err)
         project_destroy(p);
         return rc;
     }
-    if (p->title == NULL)
-        p->title = strdup("coopmap");
+    if (p->title == NULL) p->title = strdup("coopmap");
     *out = p;
     return ERR_OK;
 }
 
 project_t *project_destroy(project_t *p)
 {
-    if (p == NULL)
-        return NULL;
+    if (p == NULL) return NULL;
     for (size_t i = 0; i < p->nlayers; i++) {
         layer_spec_t *s = &p->layers[i];
         free(s->id);
@@ -242,8 +222,8 @@ project_t *project_destroy(project_t *p)
     free(p->layers);
     if (p->network) {
         network_spec_t *n = p->network;
-        char *strings[] = {n->nodes, n->name_field, n->country_field, n->ties, n->from_field,
-                           n->to_field, n->collection, n->title, n->model};
+        char *strings[] = {n->nodes,    n->name_field, n->country_field, n->ties, n->from_field,
+                           n->to_field, n->collection, n->title,         n->model};
         for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
             free(strings[i]);
         free(n);

@@ -31,9 +31,9 @@
 
 typedef struct layer_spec {
     char *id, *title, *description;
-    char *source;   /* resolved: absolute or relative to the cwd, or "PG:..." */
-    char *layer;    /* NULL: the source's only layer */
-    char *id_field; /* NULL: the OGR FID */
+    char *source;      /* resolved: absolute or relative to the cwd, or "PG:..." */
+    char *layer;       /* NULL: the source's only layer */
+    char *id_field;    /* NULL: the OGR FID */
     char **attributes; /* NULL: all fields */
     size_t nattributes;
 } layer_spec_t;

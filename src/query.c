@@ -22,15 +22,16 @@ int query_set_bbox(query_t *q, const double v[4], query_crs_t crs, error_t *err)
         minx = ll[0], miny = ll[1], maxx = ll[2], maxy = ll[3];
     }
     for (int i = 0; i < 4; i++)
-        if (!isfinite(v[i]))
-            return error_set(err, ERR_INVALID, "bbox: numbers must be finite");
+        if (!isfinite(v[i])) return error_set(err, ERR_INVALID, "bbox: numbers must be finite");
     if (minx < -180 || maxx > 180 || minx > 180 || maxx < -180)
         return error_set(err, ERR_INVALID, "bbox: longitudes must lie in -180..180");
     if (miny < -90 || maxy > 90)
         return error_set(err, ERR_INVALID, "bbox: latitudes must lie in -90..90");
     if (miny > maxy)
-        return error_set(err, ERR_INVALID, "bbox: the south edge %g is north of the north "
-                                           "edge %g", miny, maxy);
+        return error_set(err, ERR_INVALID,
+                         "bbox: the south edge %g is north of the north "
+                         "edge %g",
+                         miny, maxy);
     q->nboxes = 1;
     q->boxes[0] = (bbox_t){minx, miny, maxx, maxy};
     if (minx > maxx) { /* crossing the antimeridian: two boxes */
@@ -76,21 +77,17 @@ static bool filters_match(const layer_t *layer, const feature_t *f, const query_
     for (size_t k = 0; k < q->nfilters; k++) {
         const query_filter_t *flt = &q->filters[k];
         const value_t *v = &f->values[flt->field];
-        if (v->is_null)
-            return false;
+        if (v->is_null) return false;
         switch (layer->fields[flt->field].type) {
         case FIELD_INTEGER:
         case FIELD_BOOLEAN:
-            if (v->u.i != flt->i)
-                return false;
+            if (v->u.i != flt->i) return false;
             break;
         case FIELD_REAL:
-            if (v->u.r != flt->r)
-                return false;
+            if (v->u.r != flt->r) return false;
             break;
         case FIELD_STRING:
-            if (strcmp(v->u.s, flt->value) != 0)
-                return false;
+            if (strcmp(v->u.s, flt->value) != 0) return false;
             break;
         }
     }
@@ -100,8 +97,7 @@ static bool filters_match(const layer_t *layer, const feature_t *f, const query_
 static bool in_boxes(const geom_t *g, const query_t *q)
 {
     for (int i = 0; i < q->nboxes; i++)
-        if (geom_intersects_bbox(g, q->boxes[i]))
-            return true;
+        if (geom_intersects_bbox(g, q->boxes[i])) return true;
     return false;
 }
 
@@ -112,8 +108,7 @@ static int candidates(const layer_t *layer, const query_t *q, uint32_t **ids, si
     if (q->nboxes == 0) {
         *n = layer->nfeatures;
         *ids = malloc((*n ? *n : 1) * sizeof(uint32_t));
-        if (*ids == NULL)
-            return ERR_NOMEM;
+        if (*ids == NULL) return ERR_NOMEM;
         for (size_t i = 0; i < *n; i++)
             (*ids)[i] = (uint32_t)i;
         return ERR_OK;
@@ -151,8 +146,7 @@ int query_run(const layer_t *layer, const query_t *q, uint32_t **ids, size_t *co
     *ids = NULL;
     *count = 0;
     int rc = candidates(layer, q, &cand, &n);
-    if (rc != ERR_OK)
-        return rc;
+    if (rc != ERR_OK) return rc;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         const feature_t *f = &layer->features[cand[i]];

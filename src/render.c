@@ -26,16 +26,14 @@ typedef struct scratch {
 static bool reserve(scratch_t *s, size_t points)
 {
     size_t need = CLIP_RING_ROOM(points);
-    if (need <= s->cap)
-        return true;
+    if (need <= s->cap) return true;
     double *a = realloc(s->a, 2 * need * sizeof(double));
     double *b = a ? realloc(s->b, 2 * need * sizeof(double)) : NULL;
     double *c = b ? realloc(s->c, 2 * need * sizeof(double)) : NULL;
     if (a) s->a = a;
     if (b) s->b = b;
     if (c) s->c = c;
-    if (c == NULL)
-        return false;
+    if (c == NULL) return false;
     s->cap = need;
     return true;
 }
@@ -44,15 +42,15 @@ static bool reserve(scratch_t *s, size_t points)
 typedef struct pass {
     cairo_t *cr;
     const render_view_t *v;
-    double res;   /* metres per CSS pixel */
-    bbox_t clip;  /* device pixels, view plus margin */
+    double res;  /* metres per CSS pixel */
+    bbox_t clip; /* device pixels, view plus margin */
     scratch_t s;
 } pass_t;
 
 render_view_t render_tile_view(tile_t t, double scale)
 {
-    return (render_view_t){(double)t.z, (double)t.x * TILE_SIZE, (double)t.y * TILE_SIZE,
-                           TILE_SIZE, TILE_SIZE, scale};
+    return (render_view_t){
+        (double)t.z, (double)t.x * TILE_SIZE, (double)t.y * TILE_SIZE, TILE_SIZE, TILE_SIZE, scale};
 }
 
 render_view_t render_center_view(double lon, double lat, double zoom, int width, int height,
@@ -77,10 +75,9 @@ double render_fit_zoom(bbox_t ll, int width, int height)
 bbox_t render_view_lonlat(const render_view_t *v)
 {
     double res = tile_resolution(v->zoom);
-    double m[4] = {v->origin_x * res - CRS_MERC_EXTENT,
-                   CRS_MERC_EXTENT - (v->origin_y + v->height) * res,
-                   (v->origin_x + v->width) * res - CRS_MERC_EXTENT,
-                   CRS_MERC_EXTENT - v->origin_y * res};
+    double m[4] = {
+        v->origin_x * res - CRS_MERC_EXTENT, CRS_MERC_EXTENT - (v->origin_y + v->height) * res,
+        (v->origin_x + v->width) * res - CRS_MERC_EXTENT, CRS_MERC_EXTENT - v->origin_y * res};
     double ll[4];
     crs_merc_to_lonlat(m, ll, 2);
     return (bbox_t){ll[0], ll[1], ll[2], ll[3]};
@@ -124,12 +121,10 @@ static bool add_rings(pass_t *p, const geom_t *g)
     bool any = false;
     for (uint32_t r = 0; r < g->nparts; r++) {
         uint32_t first = g->part_start[r], n = g->part_start[r + 1] - first;
-        if (!reserve(&p->s, n))
-            return any;
+        if (!reserve(&p->s, n)) return any;
         to_device(p, g->merc + 2 * (size_t)first, n, p->s.a);
         size_t m = clip_ring(p->s.a, n, p->clip, p->s.b, p->s.c);
-        if (m == 0)
-            continue;
+        if (m == 0) continue;
         cairo_move_to(p->cr, p->s.b[0], p->s.b[1]);
         for (size_t i = 1; i < m; i++)
             cairo_line_to(p->cr, p->s.b[2 * i], p->s.b[2 * i + 1]);
@@ -139,15 +134,12 @@ static bool add_rings(pass_t *p, const geom_t *g)
     return any;
 }
 
-static void draw_fill(pass_t *p, const style_layer_t *sl, const layer_t *data,
-                      const feature_t *f)
+static void draw_fill(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
 {
-    if (f->geom->type != GEOM_POLYGON && f->geom->type != GEOM_MULTIPOLYGON)
-        return;
+    if (f->geom->type != GEOM_POLYGON && f->geom->type != GEOM_MULTIPOLYGON) return;
     double z = p->v->zoom;
     cairo_new_path(p->cr);
-    if (!add_rings(p, f->geom))
-        return;
+    if (!add_rings(p, f->geom)) return;
     double opacity = style_number(sl, STYLE_FILL_OPACITY, z, data, f);
     style_color_t outline = {0};
     if (style_has_property(sl, STYLE_FILL_OUTLINE_COLOR))
@@ -191,8 +183,7 @@ static void add_lines(pass_t *p, const geom_t *g, line_pen_t *pen)
 {
     for (uint32_t r = 0; r < g->nparts; r++) {
         uint32_t first = g->part_start[r], n = g->part_start[r + 1] - first;
-        if (!reserve(&p->s, n))
-            return;
+        if (!reserve(&p->s, n)) return;
         to_device(p, g->merc + 2 * (size_t)first, n, p->s.a);
         if (g->type == GEOM_POLYGON || g->type == GEOM_MULTIPOLYGON) { /* outlines: closed */
             p->s.a[2 * n] = p->s.a[0];
@@ -203,15 +194,12 @@ static void add_lines(pass_t *p, const geom_t *g, line_pen_t *pen)
     }
 }
 
-static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data,
-                      const feature_t *f)
+static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
 {
-    if (f->geom->type == GEOM_POINT || f->geom->type == GEOM_MULTIPOINT)
-        return;
+    if (f->geom->type == GEOM_POINT || f->geom->type == GEOM_MULTIPOINT) return;
     double z = p->v->zoom;
     double width = style_number(sl, STYLE_LINE_WIDTH, z, data, f) * p->v->scale;
-    if (width <= 0)
-        return;
+    if (width <= 0) return;
     size_t ndash = 0;
     const double *dash = style_line_dasharray(sl, &ndash);
     double dev[16];
@@ -225,19 +213,16 @@ static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data,
               style_number(sl, STYLE_LINE_OPACITY, z, data, f));
     cairo_new_path(p->cr);
     add_lines(p, f->geom, &pen);
-    if (ndash == 0)
-        cairo_stroke(p->cr);
+    if (ndash == 0) cairo_stroke(p->cr);
     cairo_set_dash(p->cr, NULL, 0, 0);
 }
 
 /* --- circle ------------------------------------------------------------------ */
 
-static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data,
-                        const feature_t *f)
+static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
 {
     const geom_t *g = f->geom;
-    if (g->type != GEOM_POINT && g->type != GEOM_MULTIPOINT)
-        return;
+    if (g->type != GEOM_POINT && g->type != GEOM_MULTIPOINT) return;
     double z = p->v->zoom, s = p->v->scale;
     double r = style_number(sl, STYLE_CIRCLE_RADIUS, z, data, f) * s;
     double sw = style_number(sl, STYLE_CIRCLE_STROKE_WIDTH, z, data, f) * s;
@@ -247,8 +232,7 @@ static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data,
     for (uint32_t i = 0; i < g->npoints; i++) {
         double d[2];
         to_device(p, g->merc + 2 * (size_t)i, 1, d);
-        if (!bbox_contains_xy(p->clip, d[0], d[1]))
-            continue;
+        if (!bbox_contains_xy(p->clip, d[0], d[1])) continue;
         cairo_new_path(p->cr);
         cairo_arc(p->cr, d[0], d[1], r, 0, 2 * M_PI);
         set_color(p->cr, fill, opacity);
@@ -273,8 +257,7 @@ static void draw_features(pass_t *p, const style_layer_t *sl, const layer_t *dat
     size_t n = layer_query_bbox(data, query_box(p->v, MARGIN), &ids);
     for (size_t i = 0; i < n && n != (size_t)-1; i++) {
         const feature_t *f = &data->features[ids[i]];
-        if (style_filter(sl, data, f, p->v->zoom))
-            draw(p, sl, data, f);
+        if (style_filter(sl, data, f, p->v->zoom)) draw(p, sl, data, f);
     }
     free(ids);
 }
@@ -286,8 +269,7 @@ void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
                       (v->height + MARGIN) * v->scale};
     for (size_t i = 0; i < style_layer_count(style); i++) {
         const style_layer_t *sl = style_layer(style, i);
-        if (!style_layer_visible(sl, v->zoom))
-            continue;
+        if (!style_layer_visible(sl, v->zoom)) continue;
         style_layer_type_t type = style_layer_type(sl);
         if (type == STYLE_BACKGROUND) {
             set_color(cr, style_color(sl, STYLE_BACKGROUND_COLOR, v->zoom, NULL, NULL),
@@ -296,14 +278,14 @@ void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
             continue;
         }
         const layer_t *data = dataset_find_layer(ds, style_layer_source(sl));
-        if (data == NULL)
-            continue;
+        if (data == NULL) continue;
         if (type == STYLE_SYMBOL)
             labels_draw(cr, v, style, ds, sl);
         else
             draw_features(&p, sl, data,
-                          type == STYLE_FILL ? draw_fill : type == STYLE_LINE ? draw_line
-                                                                             : draw_circle);
+                          type == STYLE_FILL   ? draw_fill
+                          : type == STYLE_LINE ? draw_line
+                                               : draw_circle);
     }
     free(p.s.a);
     free(p.s.b);
@@ -315,14 +297,11 @@ bool render_view_is_empty(const render_view_t *v, const style_t *style, dataset_
     bbox_t box = query_box(v, MARGIN);
     for (size_t i = 0; i < style_layer_count(style); i++) {
         const style_layer_t *sl = style_layer(style, i);
-        if (!style_layer_visible(sl, v->zoom) || style_layer_type(sl) == STYLE_BACKGROUND)
-            continue;
+        if (!style_layer_visible(sl, v->zoom) || style_layer_type(sl) == STYLE_BACKGROUND) continue;
         const layer_t *data = dataset_find_layer(ds, style_layer_source(sl));
-        if (data == NULL)
-            continue;
+        if (data == NULL) continue;
         if (style_layer_type(sl) == STYLE_SYMBOL) {
-            if (labels_touch(v, style, ds, sl))
-                return false;
+            if (labels_touch(v, style, ds, sl)) return false;
             continue;
         }
         uint32_t *ids = NULL;
@@ -332,8 +311,7 @@ bool render_view_is_empty(const render_view_t *v, const style_t *style, dataset_
             hit = style_filter(sl, data, &data->features[ids[k]], v->zoom) &&
                   geom_intersects_bbox(data->features[ids[k]].geom, box);
         free(ids);
-        if (hit)
-            return false;
+        if (hit) return false;
     }
     return true;
 }

@@ -17,8 +17,8 @@
 #include "tile.h"
 
 typedef struct render_view {
-    double zoom;       /* map zoom (style functions, label placement) */
-    double origin_x;   /* top-left corner in global CSS pixels at this zoom */
+    double zoom;     /* map zoom (style functions, label placement) */
+    double origin_x; /* top-left corner in global CSS pixels at this zoom */
     double origin_y;
     int width, height; /* CSS pixels */
     double scale;      /* device pixels per CSS pixel: 1, or 2 for @2x */

@@ -14,14 +14,14 @@
 #endif
 
 #define MAX_ZOOM_CACHED 30
-#define LABEL_PAD 2.0 /* CSS pixels kept clear around each label */
+#define LABEL_PAD       2.0 /* CSS pixels kept clear around each label */
 
 typedef struct label {
     const style_layer_t *layer;
     char *text;
     const char *font;
-    double x, y;  /* layout's top-left, global CSS pixels */
-    bbox_t box;   /* what it covers, halo included */
+    double x, y; /* layout's top-left, global CSS pixels */
+    bbox_t box;  /* what it covers, halo included */
     double size, halo;
     style_color_t color, halo_color;
 } label_t;
@@ -38,8 +38,7 @@ typedef struct label_cache {
 
 static void set_free(label_set_t *set)
 {
-    if (set == NULL)
-        return;
+    if (set == NULL) return;
     for (size_t i = 0; i < set->n; i++)
         free(set->labels[i].text);
     free(set->labels);
@@ -97,8 +96,7 @@ typedef struct candidate {
 static int cmp_candidate(const void *x, const void *y)
 {
     const candidate_t *a = x, *b = y;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
     return (a->order > b->order) - (a->order < b->order);
 }
 
@@ -122,16 +120,14 @@ static void put_at(candidate_t *c, const char *anchor, bool variable)
     l->box = (bbox_t){l->x - pad, l->y - pad, l->x + c->w + pad, l->y + c->h + pad};
 }
 
-static bool measure(cairo_t *cr, const style_layer_t *sl, const layer_t *data,
-                    const feature_t *f, double zoom, candidate_t *c)
+static bool measure(cairo_t *cr, const style_layer_t *sl, const layer_t *data, const feature_t *f,
+                    double zoom, candidate_t *c)
 {
     label_t *out = &c->label;
     char text[512];
-    if (f->geom->npoints == 0 || !style_text(sl, data, f, text, sizeof(text)))
-        return false;
+    if (f->geom->npoints == 0 || !style_text(sl, data, f, text, sizeof(text))) return false;
     double size = style_number(sl, STYLE_TEXT_SIZE, zoom, data, f);
-    if (!(size > 0))
-        return false;
+    if (!(size > 0)) return false;
     PangoLayout *layout = make_layout(cr, style_text_font(sl), size, text);
     int pw, ph;
     pango_layout_get_size(layout, &pw, &ph);
@@ -156,8 +152,7 @@ static bool collides(const label_set_t *placed, bbox_t box)
     bbox_t padded = {box.minx - LABEL_PAD, box.miny - LABEL_PAD, box.maxx + LABEL_PAD,
                      box.maxy + LABEL_PAD};
     for (size_t i = 0; i < placed->n; i++)
-        if (bbox_intersects(placed->labels[i].box, padded))
-            return true;
+        if (bbox_intersects(placed->labels[i].box, padded)) return true;
     return false;
 }
 
@@ -175,17 +170,14 @@ static candidate_t *gather(const style_t *style, dataset_t *ds, double zoom, siz
         const layer_t *data = style_layer_type(sl) == STYLE_SYMBOL
                                   ? dataset_find_layer(ds, style_layer_source(sl))
                                   : NULL;
-        if (data == NULL || !style_layer_visible(sl, zoom))
-            continue;
+        if (data == NULL || !style_layer_visible(sl, zoom)) continue;
         for (size_t k = 0; k < data->nfeatures; k++, order++) {
             const feature_t *f = &data->features[k];
-            if (!style_filter(sl, data, f, zoom))
-                continue;
+            if (!style_filter(sl, data, f, zoom)) continue;
             if (*n == cap) {
                 cap = cap ? 2 * cap : 64;
                 candidate_t *grown = realloc(c, cap * sizeof(*c));
-                if (grown == NULL)
-                    break;
+                if (grown == NULL) break;
                 c = grown;
             }
             if (measure(cr, sl, data, f, zoom, &c[*n])) {
@@ -218,8 +210,7 @@ static label_set_t *place(const style_t *style, dataset_t *ds, double zoom)
         size_t na = style_text_anchors(c[i].label.layer, &anchors), a = 0;
         for (; a < na; a++) {
             put_at(&c[i], anchors[a], na > 1);
-            if (!collides(set, c[i].label.box))
-                break;
+            if (!collides(set, c[i].label.box)) break;
         }
         if (a == na)
             free(c[i].label.text);
@@ -234,8 +225,7 @@ static void *cache_create(void *arg)
 {
     (void)arg;
     label_cache_t *cache = calloc(1, sizeof(*cache));
-    if (cache)
-        pthread_mutex_init(&cache->lock, NULL);
+    if (cache) pthread_mutex_init(&cache->lock, NULL);
     return cache;
 }
 
@@ -262,11 +252,9 @@ static label_set_t *placement(const style_t *style, dataset_t *ds, double zoom, 
     char key[64];
     snprintf(key, sizeof(key), "labels:%p", (const void *)style);
     label_cache_t *cache = dataset_attachment(ds, key, cache_create, cache_destroy, NULL);
-    if (cache == NULL)
-        return NULL;
+    if (cache == NULL) return NULL;
     pthread_mutex_lock(&cache->lock);
-    if (cache->zoom[z] == NULL)
-        cache->zoom[z] = place(style, ds, zoom);
+    if (cache->zoom[z] == NULL) cache->zoom[z] = place(style, ds, zoom);
     label_set_t *set = cache->zoom[z];
     pthread_mutex_unlock(&cache->lock);
     return set;
@@ -285,8 +273,7 @@ bool labels_touch(const render_view_t *v, const style_t *style, dataset_t *ds,
     bbox_t view = view_box(v);
     for (size_t i = 0; set && i < set->n && !hit; i++)
         hit = set->labels[i].layer == sl && bbox_intersects(set->labels[i].box, view);
-    if (owned)
-        set_free(set);
+    if (owned) set_free(set);
     return hit;
 }
 
@@ -320,6 +307,5 @@ void labels_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
     for (size_t i = 0; set && i < set->n; i++)
         if (set->labels[i].layer == sl && bbox_intersects(set->labels[i].box, view))
             draw_label(cr, v, &set->labels[i]);
-    if (owned)
-        set_free(set);
+    if (owned) set_free(set);
 }

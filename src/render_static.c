@@ -25,8 +25,7 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
         while (cap < s->len + length)
             cap *= 2;
         unsigned char *p = realloc(s->data, cap);
-        if (p == NULL)
-            return CAIRO_STATUS_NO_MEMORY;
+        if (p == NULL) return CAIRO_STATUS_NO_MEMORY;
         s->data = p;
         s->cap = cap;
     }
@@ -110,16 +109,19 @@ static cairo_surface_t *make_surface(const render_view_t *v, static_format_t f, 
 {
     int w = (int)lround(v->width * v->scale), h = (int)lround(v->height * v->scale);
     switch (f) {
-    case STATIC_SVG: return cairo_svg_surface_create_for_stream(sink_write, sink, w, h);
-    case STATIC_PDF: return cairo_pdf_surface_create_for_stream(sink_write, sink, w, h);
-    case STATIC_PNG: break;
+    case STATIC_SVG:
+        return cairo_svg_surface_create_for_stream(sink_write, sink, w, h);
+    case STATIC_PDF:
+        return cairo_pdf_surface_create_for_stream(sink_write, sink, w, h);
+    case STATIC_PNG:
+        break;
     }
     return cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 }
 
 int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
-                  const char *attribution, bool north, static_format_t format,
-                  unsigned char **out, size_t *len, error_t *err)
+                  const char *attribution, bool north, static_format_t format, unsigned char **out,
+                  size_t *len, error_t *err)
 {
     sink_t sink = {0};
     cairo_surface_t *surface = make_surface(v, format, &sink);
@@ -127,17 +129,14 @@ int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
     render_draw(cr, v, style, ds);
     cairo_scale(cr, v->scale, v->scale); /* the furniture is laid out in CSS pixels */
     scale_bar(cr, v);
-    if (north)
-        north_arrow(cr, v);
-    if (attribution)
-        text_at(cr, attribution, 10, v->width - 6.0, v->height - 4.0, true);
+    if (north) north_arrow(cr, v);
+    if (attribution) text_at(cr, attribution, 10, v->width - 6.0, v->height - 4.0, true);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS && format == STATIC_PNG)
         st = cairo_surface_write_to_png_stream(surface, sink_write, &sink);
     cairo_surface_finish(surface); /* SVG and PDF are written out here */
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_status(surface);
+    if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(surface);
     cairo_surface_destroy(surface);
     if (st != CAIRO_STATUS_SUCCESS) {
         free(sink.data);

@@ -41,8 +41,8 @@ static void gdal_init(void)
  * layers knows which one to fix. */
 #define LOAD_FAIL(ld, code, ...) load_fail((ld), (code), __VA_ARGS__)
 
-__attribute__((format(printf, 3, 4))) static int load_fail(load_t *ld, int code,
-                                                           const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int load_fail(load_t *ld, int code, const char *fmt,
+                                                           ...)
 {
     char detail[768];
     va_list ap;
@@ -70,7 +70,8 @@ static int open_source(load_t *ld)
     CPLErrorReset();
     ld->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (ld->ds == NULL)
-        return LOAD_FAIL(ld, ERR_FORMAT, "unreadable format: GDAL cannot open it as vector data (%s)",
+        return LOAD_FAIL(ld, ERR_FORMAT,
+                         "unreadable format: GDAL cannot open it as vector data (%s)",
                          gdal_message());
     return ERR_OK;
 }
@@ -82,8 +83,7 @@ static void list_layers(GDALDatasetH ds, char *out, size_t size)
     for (int i = 0; i < GDALDatasetGetLayerCount(ds) && used < size; i++) {
         const char *name = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
         int n = snprintf(out + used, size - used, "%s%s", i ? ", " : "", name);
-        if (n < 0)
-            break;
+        if (n < 0) break;
         used += (size_t)n;
     }
 }
@@ -129,8 +129,7 @@ static int setup_crs(load_t *ld)
     if (OSRIsSame(src, ld->wgs84)) {
         int n = 0;
         const int *map = OSRGetDataAxisToSRSAxisMapping(src, &n);
-        if (n >= 2 && map[0] == 2 && map[1] == 1)
-            return ERR_OK; /* stored lon/lat already */
+        if (n >= 2 && map[0] == 2 && map[1] == 1) return ERR_OK; /* stored lon/lat already */
     }
     ld->to_wgs84 = OCTNewCoordinateTransformation(src, ld->wgs84);
     if (ld->to_wgs84 == NULL)
@@ -141,13 +140,15 @@ static int setup_crs(load_t *ld)
 
 static field_type_t map_field_type(OGRFieldType t, OGRFieldSubType sub)
 {
-    if (t == OFTInteger && sub == OFSTBoolean)
-        return FIELD_BOOLEAN;
+    if (t == OFTInteger && sub == OFSTBoolean) return FIELD_BOOLEAN;
     switch (t) {
     case OFTInteger:
-    case OFTInteger64: return FIELD_INTEGER;
-    case OFTReal: return FIELD_REAL;
-    default: return FIELD_STRING;
+    case OFTInteger64:
+        return FIELD_INTEGER;
+    case OFTReal:
+        return FIELD_REAL;
+    default:
+        return FIELD_STRING;
     }
 }
 
@@ -156,8 +157,7 @@ static int add_field_from(load_t *ld, OGRFeatureDefnH defn, int src_index)
     OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, src_index);
     int rc = layer_add_field(ld->layer, OGR_Fld_GetNameRef(fd),
                              map_field_type(OGR_Fld_GetType(fd), OGR_Fld_GetSubType(fd)));
-    if (rc < 0)
-        return LOAD_FAIL(ld, ERR_NOMEM, "out of memory");
+    if (rc < 0) return LOAD_FAIL(ld, ERR_NOMEM, "out of memory");
     ld->src_field[rc] = src_index;
     return ERR_OK;
 }
@@ -168,8 +168,7 @@ static int setup_fields(load_t *ld)
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ld->ogr_layer);
     int nsrc = OGR_FD_GetFieldCount(defn);
     ld->src_field = calloc((size_t)nsrc + spec->nattributes + 1, sizeof(int));
-    if (ld->src_field == NULL)
-        return LOAD_FAIL(ld, ERR_NOMEM, "out of memory");
+    if (ld->src_field == NULL) return LOAD_FAIL(ld, ERR_NOMEM, "out of memory");
     ld->id_src_field = -1;
     if (spec->id_field) {
         ld->id_src_field = OGR_FD_GetFieldIndex(defn, spec->id_field);
@@ -178,8 +177,7 @@ static int setup_fields(load_t *ld)
     }
     if (spec->attributes == NULL) {
         for (int i = 0; i < nsrc; i++)
-            if (add_field_from(ld, defn, i) != ERR_OK)
-                return ld->err->code;
+            if (add_field_from(ld, defn, i) != ERR_OK) return ld->err->code;
         return ERR_OK;
     }
     for (size_t k = 0; k < spec->nattributes; k++) {
@@ -187,8 +185,7 @@ static int setup_fields(load_t *ld)
         if (i < 0)
             return LOAD_FAIL(ld, ERR_NOTFOUND, "attribute '%s' does not exist",
                              spec->attributes[k]);
-        if (add_field_from(ld, defn, i) != ERR_OK)
-            return ld->err->code;
+        if (add_field_from(ld, defn, i) != ERR_OK) return ld->err->code;
     }
     return ERR_OK;
 }
@@ -196,12 +193,9 @@ static int setup_fields(load_t *ld)
 static void load_cleanup(load_t *ld)
 {
     free(ld->src_field);
-    if (ld->to_wgs84)
-        OCTDestroyCoordinateTransformation(ld->to_wgs84);
-    if (ld->wgs84)
-        OSRDestroySpatialReference(ld->wgs84);
-    if (ld->ds)
-        GDALClose(ld->ds);
+    if (ld->to_wgs84) OCTDestroyCoordinateTransformation(ld->to_wgs84);
+    if (ld->wgs84) OSRDestroySpatialReference(ld->wgs84);
+    if (ld->ds) GDALClose(ld->ds);
 }
 
 /* Geometry conversion: OGR geometry -> geom_t. Counting first lets one
@@ -209,7 +203,9 @@ static void load_cleanup(load_t *ld)
 static void count_parts(OGRGeometryH g, uint32_t *npoints, uint32_t *nparts, uint32_t *npolys)
 {
     switch (wkbFlatten(OGR_G_GetGeometryType(g))) {
-    case wkbPoint: *npoints += 1; break;
+    case wkbPoint:
+        *npoints += 1;
+        break;
     case wkbLineString:
     case wkbLinearRing:
         *npoints += (uint32_t)OGR_G_GetPointCount(g);
@@ -224,7 +220,8 @@ static void count_parts(OGRGeometryH g, uint32_t *npoints, uint32_t *nparts, uin
         for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
             count_parts(OGR_G_GetGeometryRef(g, i), npoints, nparts, npolys);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -264,13 +261,20 @@ static void fill_parts(OGRGeometryH h, fill_t *f)
 static geom_type_t map_geom_type(OGRwkbGeometryType t)
 {
     switch (wkbFlatten(t)) {
-    case wkbPoint: return GEOM_POINT;
-    case wkbLineString: return GEOM_LINESTRING;
-    case wkbPolygon: return GEOM_POLYGON;
-    case wkbMultiPoint: return GEOM_MULTIPOINT;
-    case wkbMultiLineString: return GEOM_MULTILINESTRING;
-    case wkbMultiPolygon: return GEOM_MULTIPOLYGON;
-    default: return GEOM_NONE;
+    case wkbPoint:
+        return GEOM_POINT;
+    case wkbLineString:
+        return GEOM_LINESTRING;
+    case wkbPolygon:
+        return GEOM_POLYGON;
+    case wkbMultiPoint:
+        return GEOM_MULTIPOINT;
+    case wkbMultiLineString:
+        return GEOM_MULTILINESTRING;
+    case wkbMultiPolygon:
+        return GEOM_MULTIPOLYGON;
+    default:
+        return GEOM_NONE;
     }
 }
 
@@ -280,8 +284,7 @@ static geom_t *convert_geometry(OGRGeometryH h)
     uint32_t npoints = 0, nparts = 0, npolys = 0;
     count_parts(h, &npoints, &nparts, &npolys);
     geom_t *g = type == GEOM_NONE ? NULL : geom_create(type, npoints, nparts, npolys);
-    if (g == NULL)
-        return NULL;
+    if (g == NULL) return NULL;
     fill_t f = {g, 0, 0, 0};
     fill_parts(h, &f);
     geom_orient_rings(g);
@@ -299,25 +302,22 @@ static int have_geos(void)
 static int make_valid(load_t *ld, OGRGeometryH *h, long long fid)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(*h));
-    if (t != wkbPolygon && t != wkbMultiPolygon)
-        return ERR_OK;
-    if (!have_geos())
-        return ERR_OK;
+    if (t != wkbPolygon && t != wkbMultiPolygon) return ERR_OK;
+    if (!have_geos()) return ERR_OK;
     CPLErrorReset();
-    if (OGR_G_IsValid(*h))
-        return ERR_OK;
+    if (OGR_G_IsValid(*h)) return ERR_OK;
     char *opts[] = {"METHOD=STRUCTURE", NULL};
     OGRGeometryH fixed = OGR_G_MakeValidEx(*h, opts);
-    if (fixed == NULL)
-        fixed = OGR_G_MakeValid(*h);
+    if (fixed == NULL) fixed = OGR_G_MakeValid(*h);
     if (fixed && wkbFlatten(OGR_G_GetGeometryType(fixed)) == wkbGeometryCollection)
         fixed = OGR_G_ForceToMultiPolygon(fixed);
     OGRwkbGeometryType ft = fixed ? wkbFlatten(OGR_G_GetGeometryType(fixed)) : wkbUnknown;
     if (ft != wkbPolygon && ft != wkbMultiPolygon) {
-        if (fixed)
-            OGR_G_DestroyGeometry(fixed);
-        return LOAD_FAIL(ld, ERR_GEOMETRY, "invalid geometry in feature %lld that MakeValid "
-                                           "cannot repair (%s)", fid, gdal_message());
+        if (fixed) OGR_G_DestroyGeometry(fixed);
+        return LOAD_FAIL(ld, ERR_GEOMETRY,
+                         "invalid geometry in feature %lld that MakeValid "
+                         "cannot repair (%s)",
+                         fid, gdal_message());
     }
     OGR_G_DestroyGeometry(*h);
     *h = fixed;
@@ -333,8 +333,7 @@ static int read_geometry(load_t *ld, OGRFeatureH feat, geom_t **out)
     OGRGeometryH h = OGR_F_StealGeometry(feat);
     *out = NULL;
     if (h == NULL || OGR_G_IsEmpty(h)) {
-        if (h)
-            OGR_G_DestroyGeometry(h);
+        if (h) OGR_G_DestroyGeometry(h);
         return LOAD_FAIL(ld, ERR_GEOMETRY, "feature %lld has no geometry", fid);
     }
     if (OGR_G_HasCurveGeometry(h, FALSE)) {
@@ -345,13 +344,11 @@ static int read_geometry(load_t *ld, OGRFeatureH feat, geom_t **out)
     int rc = h ? ERR_OK : LOAD_FAIL(ld, ERR_GEOMETRY, "feature %lld: cannot linearise", fid);
     if (rc == ERR_OK && ld->to_wgs84 && OGR_G_Transform(h, ld->to_wgs84) != OGRERR_NONE)
         rc = LOAD_FAIL(ld, ERR_CRS, "feature %lld cannot be reprojected to WGS84", fid);
-    if (rc == ERR_OK)
-        rc = make_valid(ld, &h, fid);
+    if (rc == ERR_OK) rc = make_valid(ld, &h, fid);
     if (rc == ERR_OK && (*out = convert_geometry(h)) == NULL)
         rc = LOAD_FAIL(ld, ERR_GEOMETRY, "feature %lld: unsupported geometry type %s", fid,
                        OGRGeometryTypeToName(OGR_G_GetGeometryType(h)));
-    if (h)
-        OGR_G_DestroyGeometry(h);
+    if (h) OGR_G_DestroyGeometry(h);
     return rc;
 }
 
@@ -362,8 +359,7 @@ static char *feature_id(load_t *ld, OGRFeatureH feat)
         snprintf(text, sizeof(text), "%lld", (long long)OGR_F_GetFID(feat));
         return strdup(text);
     }
-    if (!OGR_F_IsFieldSetAndNotNull(feat, ld->id_src_field))
-        return NULL;
+    if (!OGR_F_IsFieldSetAndNotNull(feat, ld->id_src_field)) return NULL;
     return strdup(OGR_F_GetFieldAsString(feat, ld->id_src_field));
 }
 
@@ -375,12 +371,15 @@ static value_t *read_values(load_t *ld, OGRFeatureH feat)
         int src = ld->src_field[i];
         value_t *v = &values[i];
         v->is_null = !OGR_F_IsFieldSetAndNotNull(feat, src);
-        if (v->is_null)
-            continue;
+        if (v->is_null) continue;
         switch (layer->fields[i].type) {
         case FIELD_INTEGER:
-        case FIELD_BOOLEAN: v->u.i = OGR_F_GetFieldAsInteger64(feat, src); break;
-        case FIELD_REAL: v->u.r = OGR_F_GetFieldAsDouble(feat, src); break;
+        case FIELD_BOOLEAN:
+            v->u.i = OGR_F_GetFieldAsInteger64(feat, src);
+            break;
+        case FIELD_REAL:
+            v->u.r = OGR_F_GetFieldAsDouble(feat, src);
+            break;
         case FIELD_STRING:
             v->u.s = strdup(OGR_F_GetFieldAsString(feat, src));
             v->is_null = v->u.s == NULL;
@@ -395,8 +394,7 @@ static int read_feature(load_t *ld, OGRFeatureH feat)
     long long fid = (long long)OGR_F_GetFID(feat);
     geom_t *geom = NULL;
     int rc = read_geometry(ld, feat, &geom);
-    if (rc != ERR_OK)
-        return rc;
+    if (rc != ERR_OK) return rc;
     char *id = feature_id(ld, feat);
     if (id == NULL) {
         geom_destroy(geom);
@@ -424,14 +422,12 @@ static int read_features(load_t *ld)
         rc = read_feature(ld, feat);
         OGR_F_Destroy(feat);
     }
-    if (rc != ERR_OK)
-        return rc;
+    if (rc != ERR_OK) return rc;
     if (CPLGetLastErrorType() >= CE_Failure && layer->nfeatures == 0)
         return LOAD_FAIL(ld, ERR_FORMAT, "read error: %s", gdal_message());
     layer->geom_type = layer->nfeatures ? layer->features[0].geom->type : GEOM_NONE;
     for (size_t i = 1; i < layer->nfeatures; i++)
-        if (layer->features[i].geom->type != layer->geom_type)
-            layer->geom_type = GEOM_NONE;
+        if (layer->features[i].geom->type != layer->geom_type) layer->geom_type = GEOM_NONE;
     return ERR_OK;
 }
 
@@ -441,28 +437,23 @@ int source_load(const layer_spec_t *spec, layer_t **out, error_t *err)
     load_t ld = {.spec = spec, .err = err, .id_src_field = -1};
     *out = NULL;
     ld.layer = layer_create(spec->id, spec->title, spec->description);
-    if (ld.layer == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (ld.layer == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     int rc = open_source(&ld);
-    if (rc == ERR_OK)
-        rc = pick_layer(&ld);
+    if (rc == ERR_OK) rc = pick_layer(&ld);
     if (rc == ERR_OK) {
         ld.layer->source = strdup(spec->source);
         ld.layer->source_layer = strdup(OGR_L_GetName(ld.ogr_layer));
         ld.layer->id_field = spec->id_field ? strdup(spec->id_field) : NULL;
         rc = setup_crs(&ld);
     }
-    if (rc == ERR_OK)
-        rc = setup_fields(&ld);
-    if (rc == ERR_OK)
-        rc = read_features(&ld);
+    if (rc == ERR_OK) rc = setup_fields(&ld);
+    if (rc == ERR_OK) rc = read_features(&ld);
     if (rc == ERR_OK && ld.layer->nfeatures == 0)
         rc = LOAD_FAIL(&ld, ERR_EMPTY, "empty layer: no features");
     if (rc == ERR_OK) {
         error_t sub = {0};
         rc = layer_finish(ld.layer, &sub);
-        if (rc != ERR_OK)
-            LOAD_FAIL(&ld, rc, "%s", sub.message);
+        if (rc != ERR_OK) LOAD_FAIL(&ld, rc, "%s", sub.message);
     }
     load_cleanup(&ld);
     if (rc != ERR_OK) {

@@ -28,8 +28,8 @@ struct style_layer {
     expr_t *props[STYLE_PROP_COUNT]; /* NULL: the spec's default */
     text_part_t *text;
     size_t ntext;
-    char *font;         /* Pango family list; NULL: DEFAULT_FONT */
-    const char *anchor; /* static */
+    char *font;             /* Pango family list; NULL: DEFAULT_FONT */
+    const char *anchor;     /* static */
     const char *anchors[9]; /* text-variable-anchor, in order; static strings */
     size_t nanchors;
     double offset[2];
@@ -54,16 +54,7 @@ struct style {
 
 static const char *const type_names[] = {"background", "fill", "line", "circle", "symbol"};
 
-typedef enum kind {
-    K_NUMBER,
-    K_COLOR,
-    K_ENUM,
-    K_FONT,
-    K_OFFSET,
-    K_DASH,
-    K_TEXT,
-    K_ANCHORS
-} kind_t;
+typedef enum kind { K_NUMBER, K_COLOR, K_ENUM, K_FONT, K_OFFSET, K_DASH, K_TEXT, K_ANCHORS } kind_t;
 
 typedef struct prop_def {
     const char *name;

@@ -4,10 +4,10 @@
 
 /* Base letters for U+00C0..U+017F, in code point order; '?' passes the
  * character through unchanged. */
-static const char latin1[] = "aaaaaaaceeeeiiii" /* C0-CF */
-                             "dnooooo?ouuuuyts" /* D0-DF: D7 is x-sign, DE thorn, DF sharp s */
-                             "aaaaaaaceeeeiiii" /* E0-EF */
-                             "dnooooo?ouuuuyty"; /* F0-FF */
+static const char latin1[] = "aaaaaaaceeeeiiii"      /* C0-CF */
+                             "dnooooo?ouuuuyts"      /* D0-DF: D7 is x-sign, DE thorn, DF sharp s */
+                             "aaaaaaaceeeeiiii"      /* E0-EF */
+                             "dnooooo?ouuuuyty";     /* F0-FF */
 static const char latin_ext_a[] = "aaaaaaccccccccdd" /* 100-10F */
                                   "ddeeeeeeeeeegggg" /* 110-11F */
                                   "gggghhhhiiiiiiii" /* 120-12F */
@@ -19,10 +19,8 @@ static const char latin_ext_a[] = "aaaaaaccccccccdd" /* 100-10F */
 
 static char fold_code(unsigned cp)
 {
-    if (cp >= 0xC0 && cp <= 0xFF)
-        return latin1[cp - 0xC0];
-    if (cp >= 0x100 && cp <= 0x17F)
-        return latin_ext_a[cp - 0x100];
+    if (cp >= 0xC0 && cp <= 0xFF) return latin1[cp - 0xC0];
+    if (cp >= 0x100 && cp <= 0x17F) return latin_ext_a[cp - 0x100];
     return '?';
 }
 

@@ -6,8 +6,7 @@
 
 bool tile_valid(tile_t t, int max_zoom)
 {
-    if (t.z < 0 || t.z > max_zoom || t.z > 30)
-        return false;
+    if (t.z < 0 || t.z > max_zoom || t.z > 30) return false;
     uint32_t n = (uint32_t)1 << t.z;
     return t.x < n && t.y < n;
 }

@@ -19,11 +19,11 @@ typedef struct entry {
     char *key;
     uint64_t hash;
     blob_impl_t *blob;
-    int status;          /* the maker's result, once done */
+    int status; /* the maker's result, once done */
     error_t err;
     int waiters;
-    struct entry *hnext;            /* hash chain */
-    struct entry *prev, *next;      /* LRU list, ready entries only */
+    struct entry *hnext;       /* hash chain */
+    struct entry *prev, *next; /* LRU list, ready entries only */
 } entry_t;
 
 struct tilecache {
@@ -46,8 +46,7 @@ static uint64_t hash_key(const char *s)
 tilecache_t *tilecache_create(size_t max_bytes)
 {
     tilecache_t *c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return NULL;
+    if (c == NULL) return NULL;
     c->nbuckets = 4096;
     c->buckets = calloc(c->nbuckets, sizeof(entry_t *));
     if (c->buckets == NULL) {
@@ -85,10 +84,14 @@ static entry_t **slot(tilecache_t *c, const char *key, uint64_t h)
 
 static void lru_unlink(tilecache_t *c, entry_t *e)
 {
-    if (e->prev) e->prev->next = e->next;
-    else c->head = e->next;
-    if (e->next) e->next->prev = e->prev;
-    else c->tail = e->prev;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        c->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        c->tail = e->prev;
     e->prev = e->next = NULL;
 }
 
@@ -122,8 +125,7 @@ static void evict(tilecache_t *c)
     entry_t *e = c->tail;
     while (c->bytes > c->max_bytes && e) {
         entry_t *prev = e->prev;
-        if (e->waiters == 0)
-            remove_entry(c, e);
+        if (e->waiters == 0) remove_entry(c, e);
         e = prev;
     }
 }
@@ -151,11 +153,9 @@ static int make_uncached(tilecache_make_fn make, void *arg, tile_blob_t **out, e
     unsigned char *data = NULL;
     size_t len = 0;
     int rc = make(arg, &data, &len, err);
-    if (rc != ERR_OK)
-        return rc;
+    if (rc != ERR_OK) return rc;
     blob_impl_t *b = make_blob(data, len);
-    if (b == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
+    if (b == NULL) return error_set(err, ERR_NOMEM, "out of memory");
     *out = &b->pub;
     return ERR_OK;
 }
@@ -181,8 +181,7 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
                   tile_blob_t **out, error_t *err)
 {
     *out = NULL;
-    if (c->max_bytes == 0)
-        return make_uncached(make, arg, out, err);
+    if (c->max_bytes == 0) return make_uncached(make, arg, out, err);
     uint64_t h = hash_key(key);
     pthread_mutex_lock(&c->lock);
     entry_t *e = *slot(c, key, h);
@@ -217,8 +216,7 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
     size_t len = 0;
     int rc = make(arg, &data, &len, &e->err);
     blob_impl_t *b = rc == ERR_OK ? make_blob(data, len) : NULL;
-    if (rc == ERR_OK && b == NULL)
-        rc = error_set(&e->err, ERR_NOMEM, "out of memory");
+    if (rc == ERR_OK && b == NULL) rc = error_set(&e->err, ERR_NOMEM, "out of memory");
 
     pthread_mutex_lock(&c->lock);
     if (rc == ERR_OK) {
@@ -229,10 +227,8 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
         evict(c); /* may evict e itself if it alone exceeds the budget */
     } else {
         e->status = rc;
-        if (err)
-            *err = e->err;
-        if (e->waiters == 0)
-            remove_entry(c, e);
+        if (err) *err = e->err;
+        if (e->waiters == 0) remove_entry(c, e);
     }
     pthread_cond_broadcast(&c->done);
     pthread_mutex_unlock(&c->lock);
@@ -241,8 +237,7 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
 
 tile_blob_t *tilecache_peek(tilecache_t *c, const char *key)
 {
-    if (c->max_bytes == 0)
-        return NULL;
+    if (c->max_bytes == 0) return NULL;
     uint64_t h = hash_key(key);
     pthread_mutex_lock(&c->lock);
     entry_t *e = *slot(c, key, h);
@@ -257,8 +252,7 @@ tile_blob_t *tilecache_peek(tilecache_t *c, const char *key)
     return b;
 }
 
-void tilecache_stats(tilecache_t *c, size_t *bytes, size_t *entries, size_t *hits,
-                     size_t *misses)
+void tilecache_stats(tilecache_t *c, size_t *bytes, size_t *entries, size_t *hits, size_t *misses)
 {
     pthread_mutex_lock(&c->lock);
     *bytes = c->bytes;
@@ -270,8 +264,7 @@ void tilecache_stats(tilecache_t *c, size_t *bytes, size_t *entries, size_t *hit
 
 tilecache_t *tilecache_destroy(tilecache_t *c)
 {
-    if (c == NULL)
-        return NULL;
+    if (c == NULL) return NULL;
     for (size_t i = 0; i < c->nbuckets; i++)
         while (c->buckets[i])
             remove_entry(c, c->buckets[i]);

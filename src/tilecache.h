@@ -36,7 +36,6 @@ tile_blob_t *tilecache_peek(tilecache_t *c, const char *key);
 void tile_blob_unref(tile_blob_t *blob);
 
 /* Counters for /health: bytes held, entries, hits, misses. */
-void tilecache_stats(tilecache_t *c, size_t *bytes, size_t *entries, size_t *hits,
-                     size_t *misses);
+void tilecache_stats(tilecache_t *c, size_t *bytes, size_t *entries, size_t *hits, size_t *misses);
 
 #endif

@@ -26,8 +26,7 @@ static int cmp_name(const void *a, const void *b)
 static int list_styles(const char *dir, char **names, size_t *n, error_t *err)
 {
     DIR *d = opendir(dir);
-    if (d == NULL)
-        return error_set(err, ERR_IO, "%s: cannot open the styles directory", dir);
+    if (d == NULL) return error_set(err, ERR_IO, "%s: cannot open the styles directory", dir);
     struct dirent *de;
     *n = 0;
     while ((de = readdir(d)) != NULL && *n < MAX_STYLES) {
@@ -47,14 +46,12 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
     *out = NULL;
     int rc = list_styles(cfg->styles_dir, names, &n, err);
     tiles_t *t = rc == ERR_OK ? calloc(1, sizeof(*t)) : NULL;
-    if (rc == ERR_OK && t == NULL)
-        rc = error_set(err, ERR_NOMEM, "out of memory");
+    if (rc == ERR_OK && t == NULL) rc = error_set(err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; rc == ERR_OK && i < n; i++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", cfg->styles_dir, names[i]);
         rc = style_load(path, &t->styles[t->nstyles], err);
-        if (rc == ERR_OK)
-            t->nstyles++;
+        if (rc == ERR_OK) t->nstyles++;
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -75,8 +72,7 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
 
 tiles_t *tiles_destroy(tiles_t *t)
 {
-    if (t == NULL)
-        return NULL;
+    if (t == NULL) return NULL;
     for (size_t i = 0; i < t->nstyles; i++)
         style_destroy(t->styles[i]);
     tilecache_destroy(t->cache);
@@ -93,8 +89,7 @@ int tiles_check(const tiles_t *t, const dataset_t *ds, error_t *err)
         layers[i] = dataset_layer(ds, i);
     for (size_t i = 0; i < t->nstyles; i++) {
         int rc = style_check_layers(t->styles[i], layers, n < 64 ? n : 64, err);
-        if (rc != ERR_OK)
-            return rc;
+        if (rc != ERR_OK) return rc;
     }
     return ERR_OK;
 }
@@ -112,8 +107,7 @@ const style_t *tiles_style_at(const tiles_t *t, size_t i)
 const style_t *tiles_style(const tiles_t *t, const char *id)
 {
     for (size_t i = 0; i < t->nstyles; i++)
-        if (strcmp(style_id(t->styles[i]), id) == 0)
-            return t->styles[i];
+        if (strcmp(style_id(t->styles[i]), id) == 0) return t->styles[i];
     return NULL;
 }
 
@@ -140,15 +134,14 @@ static int make_png(void *arg, unsigned char **data, size_t *len, error_t *err)
 }
 
 /* Cache keys carry the data version: a reload never serves old tiles. */
-static void tile_key(char *key, size_t size, const dataset_t *ds, const style_t *style,
-                     tile_t tile, double scale)
+static void tile_key(char *key, size_t size, const dataset_t *ds, const style_t *style, tile_t tile,
+                     double scale)
 {
     snprintf(key, size, "%s/%d/%u/%u@%g#%s", style_id(style), tile.z, tile.x, tile.y, scale,
              dataset_version(ds));
 }
 
-tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile,
-                        double scale)
+tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale)
 {
     char key[256];
     tile_key(key, sizeof(key), ds, style, tile, scale);

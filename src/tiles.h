@@ -40,8 +40,7 @@ int tiles_get(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, doub
               tile_blob_t **out, error_t *err);
 
 /* The cached PNG if there is one, without rendering (NULL otherwise). */
-tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile,
-                        double scale);
+tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale);
 
 tilecache_t *tiles_cache(const tiles_t *t);
 

@@ -70,7 +70,8 @@ static void test_laea_matches_cs2cs(void **state)
     static double ll[2 * NPOINTS], xy[2 * NPOINTS];
     make_points(ll);
     for (int i = 0; i < NPOINTS; i++) /* Europe only: the projection's domain */
-        ll[2 * i] = fmod(fabs(ll[2 * i]), 40) - 10, ll[2 * i + 1] = fmod(fabs(ll[2 * i + 1]), 35) + 35;
+        ll[2 * i] = fmod(fabs(ll[2 * i]), 40) - 10,
+               ll[2 * i + 1] = fmod(fabs(ll[2 * i + 1]), 35) + 35;
     char in[] = "/tmp/coopmap-laea-XXXXXX";
     int fd = mkstemp(in);
     FILE *fp = fdopen(fd, "w");

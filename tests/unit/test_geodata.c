@@ -45,14 +45,12 @@ static const char *str(const layer_t *l, const feature_t *f, const char *field)
 
 /* The member list as the project's partners name it (see geodata/SOURCES.md). */
 static const char *members[][2] = {
-    {"Bad Radkersburg", "AT"}, {"Fehring", "AT"},         {"Feldbach", "AT"},
-    {"Friedberg", "AT"},       {"Fürstenfeld", "AT"},     {"Gleisdorf", "AT"},
-    {"Hartberg", "AT"},        {"Weiz", "AT"},            {"Murska Sobota", "SI"},
-    {"Gornja Radgona", "SI"},  {"Ptuj", "SI"},            {"Lendava", "SI"},
-    {"Ljutomer", "SI"},        {"Radenci", "SI"},         {"Lenart", "SI"},
-    {"Ormož", "SI"},           {"Beltinci", "SI"},        {"Letenye", "HU"},
-    {"Lenti", "HU"},           {"Zalalövő", "HU"},        {"Őriszentpéter", "HU"},
-    {"Szentgotthárd", "HU"},   {"Körmend", "HU"},         {"Vasvár", "HU"},
+    {"Bad Radkersburg", "AT"}, {"Fehring", "AT"},        {"Feldbach", "AT"}, {"Friedberg", "AT"},
+    {"Fürstenfeld", "AT"},     {"Gleisdorf", "AT"},      {"Hartberg", "AT"}, {"Weiz", "AT"},
+    {"Murska Sobota", "SI"},   {"Gornja Radgona", "SI"}, {"Ptuj", "SI"},     {"Lendava", "SI"},
+    {"Ljutomer", "SI"},        {"Radenci", "SI"},        {"Lenart", "SI"},   {"Ormož", "SI"},
+    {"Beltinci", "SI"},        {"Letenye", "HU"},        {"Lenti", "HU"},    {"Zalalövő", "HU"},
+    {"Őriszentpéter", "HU"},   {"Szentgotthárd", "HU"},  {"Körmend", "HU"},  {"Vasvár", "HU"},
 };
 
 static void test_24_towns_by_country(void **state)
@@ -67,8 +65,7 @@ static void test_24_towns_by_country(void **state)
         for (size_t i = 0; i < towns->nfeatures; i++)
             if (strcmp(str(towns, &towns->features[i], "name"), members[m][0]) == 0)
                 hit = &towns->features[i];
-        if (hit == NULL)
-            fail_msg("town %s is missing", members[m][0]);
+        if (hit == NULL) fail_msg("town %s is missing", members[m][0]);
         const char *country = str(towns, hit, "country");
         assert_string_equal(country, members[m][1]);
         at += strcmp(country, "AT") == 0;

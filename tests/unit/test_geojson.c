@@ -98,8 +98,9 @@ static void test_polygon_nesting(void **state)
     buf_t b = BUF_INIT;
     geojson_geometry(&b, g, GEOJSON_CRS84);
     char *s = buf_steal(&b, NULL);
-    assert_string_equal(s, "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]],"
-                           "[[[2,2],[6,2],[6,6],[2,2]],[[3,3],[4,4],[5,3],[3,3]]]]}");
+    assert_string_equal(s,
+                        "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]],"
+                        "[[[2,2],[6,2],[6,6],[2,2]],[[3,3],[4,4],[5,3],[3,3]]]]}");
     free(s);
     geom_destroy(g);
 }

@@ -28,8 +28,8 @@ static void test_orientation_rfc7946(void **state)
     geom_t *g = square_with_hole();
     assert_near(geom_ring_area(g->ll, 5), -16, 1e-12);
     geom_orient_rings(g);
-    assert_near(geom_ring_area(g->ll, 5), 16, 1e-12);         /* exterior: CCW */
-    assert_near(geom_ring_area(g->ll + 10, 5), -4, 1e-12);    /* hole: CW */
+    assert_near(geom_ring_area(g->ll, 5), 16, 1e-12);      /* exterior: CCW */
+    assert_near(geom_ring_area(g->ll + 10, 5), -4, 1e-12); /* hole: CW */
     assert_int_equal(g->part_start[2], 10);
     assert_int_equal(g->poly_start[1], 2);
     geom_destroy(g);

@@ -24,11 +24,9 @@ static int setup(void **state)
     project_t *p = NULL;
     error_t err = {0};
     int rc = project_load(geodata_path("coopmap.json"), &p, &err);
-    if (rc == ERR_OK)
-        rc = dataset_load(p, &ds, &err);
+    if (rc == ERR_OK) rc = dataset_load(p, &ds, &err);
     project_destroy(p);
-    if (rc != ERR_OK)
-        print_error("%s\n", err.message);
+    if (rc != ERR_OK) print_error("%s\n", err.message);
     src = ds ? dataset_network_source(ds) : NULL;
     return rc == ERR_OK && src ? 0 : -1;
 }
@@ -62,16 +60,14 @@ static double km_between(const network_t *net, uint32_t a, uint32_t b)
 static bool has_edge(const network_t *net, uint32_t a, uint32_t b)
 {
     for (size_t i = 0; i < net->nedges; i++)
-        if (net->edges[i].a == (a < b ? a : b) && net->edges[i].b == (a < b ? b : a))
-            return true;
+        if (net->edges[i].a == (a < b ? a : b) && net->edges[i].b == (a < b ? b : a)) return true;
     return false;
 }
 
 static bool subset(const network_t *small, const network_t *big)
 {
     for (size_t i = 0; i < small->nedges; i++)
-        if (!has_edge(big, small->edges[i].a, small->edges[i].b))
-            return false;
+        if (!has_edge(big, small->edges[i].a, small->edges[i].b)) return false;
     return true;
 }
 
@@ -219,12 +215,10 @@ static void expect_invalid(const char *model, const char *k, const char *km, con
     network_t *net = NULL;
     error_t err = {0};
     int rc = network_params_parse(&params, model, k, km, NULL, country, &err);
-    if (rc == ERR_OK)
-        rc = network_build(src, &params, &net, &err);
+    if (rc == ERR_OK) rc = network_build(src, &params, &net, &err);
     assert_int_equal(rc, ERR_INVALID);
     assert_null(net);
-    if (strstr(err.message, phrase) == NULL)
-        fail_msg("'%s' lacks '%s'", err.message, phrase);
+    if (strstr(err.message, phrase) == NULL) fail_msg("'%s' lacks '%s'", err.message, phrase);
 }
 
 static void test_bad_parameters(void **state)
@@ -245,7 +239,8 @@ static void test_names_fold_and_cache(void **state)
     (void)state;
     assert_true(network_find_node(src, "ORMOZ") >= 0);
     assert_int_equal(network_find_node(src, "ormož"), network_find_node(src, "Ormož"));
-    assert_int_equal(network_find_node(src, "oriszentpeter"), network_find_node(src, "Őriszentpéter"));
+    assert_int_equal(network_find_node(src, "oriszentpeter"),
+                     network_find_node(src, "Őriszentpéter"));
     assert_int_equal(network_find_node(src, "Fuerstenfeld"), -1);
     char folded[64];
     text_fold("Zalalövő Szentgotthárd KÖRMEND Straße", folded, sizeof(folded));
@@ -265,10 +260,14 @@ static void test_names_fold_and_cache(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_complete_and_within), cmocka_unit_test(test_knn),
-        cmocka_unit_test(test_mst),                 cmocka_unit_test(test_proximity_chain),
-        cmocka_unit_test(test_filters),             cmocka_unit_test(test_edges_model),
-        cmocka_unit_test(test_bad_parameters),      cmocka_unit_test(test_names_fold_and_cache),
+        cmocka_unit_test(test_complete_and_within),
+        cmocka_unit_test(test_knn),
+        cmocka_unit_test(test_mst),
+        cmocka_unit_test(test_proximity_chain),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_edges_model),
+        cmocka_unit_test(test_bad_parameters),
+        cmocka_unit_test(test_names_fold_and_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -42,8 +42,7 @@ static int setup(void **state)
         layer_add_feature(towns, strdup(name), g, v);
     }
     error_t err;
-    if (layer_finish(towns, &err) != ERR_OK)
-        return -1;
+    if (layer_finish(towns, &err) != ERR_OK) return -1;
     src = (network_source_t){towns, NULL, 0, 1, -1, -1};
     km = malloc((size_t)N * N * sizeof(double));
     for (int i = 0; i < N; i++)
@@ -81,8 +80,7 @@ static bool has_edge(const network_t *net, uint32_t a, uint32_t b)
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         const network_edge_t *e = &net->edges[mid];
-        if (e->a == a && e->b == b)
-            return true;
+        if (e->a == a && e->b == b) return true;
         if (e->a < a || (e->a == a && e->b < b))
             lo = mid + 1;
         else

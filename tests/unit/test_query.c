@@ -62,10 +62,8 @@ static void test_bbox_matches_brute_force(void **state)
     for (int t = 0; t < 2000; t++) {
         double v[4] = {rnd(-180, 180), rnd(-85, 85), 0, 0};
         v[2] = v[0] + rnd(0, 60), v[3] = v[1] + rnd(0, 30);
-        if (v[2] > 180)
-            v[2] -= 360; /* wraps: crosses the antimeridian */
-        if (v[3] > 90)
-            v[3] = 90;
+        if (v[2] > 180) v[2] -= 360; /* wraps: crosses the antimeridian */
+        if (v[3] > 90) v[3] = 90;
         query_t q = {0};
         error_t err;
         assert_int_equal(query_set_bbox(&q, v, QUERY_CRS84, &err), ERR_OK);
@@ -136,7 +134,7 @@ static void test_polygon_exact(void **state)
     geom_update_bbox(g);
     assert_true(geom_intersects_bbox(g, (bbox_t){1, 1, 2, 2}));   /* inside */
     assert_true(geom_intersects_bbox(g, (bbox_t){-1, -1, 1, 1})); /* over an edge */
-    assert_false(geom_intersects_bbox(g, (bbox_t){6, 6, 9, 9})); /* in bbox, off the shape */
+    assert_false(geom_intersects_bbox(g, (bbox_t){6, 6, 9, 9}));  /* in bbox, off the shape */
     geom_destroy(g);
 }
 

@@ -31,18 +31,15 @@ static int setup(void **state)
     project_t *p = NULL;
     error_t err = {0};
     char styles[4096];
-    snprintf(styles, sizeof(styles), "%s/../styles", getenv("COOPMAP_GEODATA") ? getenv("COOPMAP_GEODATA") : "geodata");
+    snprintf(styles, sizeof(styles), "%s/../styles",
+             getenv("COOPMAP_GEODATA") ? getenv("COOPMAP_GEODATA") : "geodata");
     tiles_config_t cfg = {styles, 16u << 20, 18};
     int rc = project_load(geodata_path("coopmap.json"), &p, &err);
-    if (rc == ERR_OK)
-        rc = dataset_load(p, &ds, &err);
-    if (rc == ERR_OK)
-        rc = tiles_create(&cfg, &tiles, &err);
-    if (rc == ERR_OK)
-        rc = tiles_check(tiles, ds, &err);
+    if (rc == ERR_OK) rc = dataset_load(p, &ds, &err);
+    if (rc == ERR_OK) rc = tiles_create(&cfg, &tiles, &err);
+    if (rc == ERR_OK) rc = tiles_check(tiles, ds, &err);
     project_destroy(p);
-    if (rc != ERR_OK)
-        print_error("%s\n", err.message);
+    if (rc != ERR_OK) print_error("%s\n", err.message);
     return rc == ERR_OK ? 0 : -1;
 }
 
@@ -69,7 +66,8 @@ static cairo_surface_t *draw(const render_view_t *v, const style_t *style)
 
 static uint32_t pixel(cairo_surface_t *s, int x, int y)
 {
-    const unsigned char *row = cairo_image_surface_get_data(s) + y * cairo_image_surface_get_stride(s);
+    const unsigned char *row =
+        cairo_image_surface_get_data(s) + y * cairo_image_surface_get_stride(s);
     return ((const uint32_t *)row)[x];
 }
 
@@ -78,8 +76,7 @@ static int channel_diff(uint32_t a, uint32_t b)
     int worst = 0;
     for (int shift = 0; shift < 32; shift += 8) {
         int d = abs((int)((a >> shift) & 255) - (int)((b >> shift) & 255));
-        if (d > worst)
-            worst = d;
+        if (d > worst) worst = d;
     }
     return worst;
 }
@@ -124,7 +121,8 @@ static void test_seamless_edges(void **state)
         printf("z%d: worst %d levels, %ld of 262144 pixels over 2\n", z, worst, differing);
         if (worst > 16 || differing > 262144 / 500)
             fail_msg("z%d: stitched tiles differ from the whole by up to %d levels (%ld px "
-                     "over 2 levels)", z, worst, differing);
+                     "over 2 levels)",
+                     z, worst, differing);
     }
 }
 
@@ -165,7 +163,8 @@ static void test_2x_is_same_area(void **state)
 static void test_tile_bounds_vs_proj(void **state)
 {
     (void)state;
-    tile_t tiles_[] = {{0, 0, 0}, {7, 70, 44}, {10, 557, 360}, {12, 2230, 1441}, {18, 142793, 92245}};
+    tile_t tiles_[] = {
+        {0, 0, 0}, {7, 70, 44}, {10, 557, 360}, {12, 2230, 1441}, {18, 142793, 92245}};
     char in[] = "/tmp/coopmap-tile-XXXXXX";
     FILE *fp = fdopen(mkstemp(in), "w");
     for (size_t i = 0; i < 5; i++) {

@@ -17,7 +17,10 @@ static int load(const char *file, const char *layer, const char *id_field, layer
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s", fixture_path(file));
-    layer_spec_t spec = {.id = "test", .title = "Test", .source = path, .layer = (char *)layer,
+    layer_spec_t spec = {.id = "test",
+                         .title = "Test",
+                         .source = path,
+                         .layer = (char *)layer,
                          .id_field = (char *)id_field};
     return source_load(&spec, out, err);
 }

@@ -22,12 +22,12 @@ double rnd_unit(uint64_t *state);
 
 /* |a - b| <= eps for doubles, with both values in the failure message
  * (cmocka 1.1.5 has no double comparison). Needs <cmocka.h> first. */
-#define assert_near(a, b, eps)                                                         \
-    do {                                                                               \
-        double a_ = (a), b_ = (b);                                                     \
-        if (!(fabs(a_ - b_) <= (eps)))                                                 \
-            fail_msg("%s = %.12g, %s = %.12g, differ by more than %g", #a, a_, #b, b_, \
-                     (double)(eps));                                                   \
+#define assert_near(a, b, eps)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                                             \
+            fail_msg("%s = %.12g, %s = %.12g, differ by more than %g", #a, a_, #b, b_,             \
+                     (double)(eps));                                                               \
     } while (0)
 
 #endif

@@ -77,9 +77,8 @@ static void run(const network_source_t *src, const char *model, const char *k, c
              km ? " km=" : "", km ? km : "");
     printf("%-16s %8zu ties %9.3f s", label, net->nedges, t1 - t0);
     if (metrics)
-        printf("   metrics %7.3f s (diameter %.1f km, %u component%s)", tm,
-               net->summary.diameter, net->summary.components,
-               net->summary.components == 1 ? "" : "s");
+        printf("   metrics %7.3f s (diameter %.1f km, %u component%s)", tm, net->summary.diameter,
+               net->summary.components, net->summary.components == 1 ? "" : "s");
     printf("\n");
     network_unref(net);
 }

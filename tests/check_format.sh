@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The C sources follow .clang-format (clang-format 14, Debian 12's).
+set -euo pipefail
+: "${COOPMAP_ROOT:?set by ctest}"
+cd "$COOPMAP_ROOT"
+command -v clang-format >/dev/null || { echo "SKIPPED: clang-format is not installed"; exit 77; }
+files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tools/bench/*.c' 2>/dev/null ||
+    ls src/*.[ch] tests/unit/*.[ch] tools/bench/*.c)
+if clang-format --dry-run -Werror $files; then
+    echo "1 passed, 0 failed"
+else
+    echo "fix with: clang-format -i $(echo $files | head -c 60)..."
+    echo "0 passed, 1 failed"
+    exit 1
+fi
