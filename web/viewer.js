@@ -35,6 +35,8 @@
   }
 
   const map = L.map("map", { keyboard: true }).setView([state.lat, state.lon], state.zoom);
+  // Towns above the ties, so a click on a town never lands on a line.
+  map.createPane("towns").style.zIndex = 450;
   const towns = {};         // name -> marker
   const townById = {};      // id -> feature
   let townMetrics = {};     // id -> metrics in the current network
@@ -66,7 +68,7 @@
   const townsLayer = L.geoJSON(null, {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, {
       radius: 3.5 + Math.min(4, Math.sqrt((f.properties.population || 0) / 1500)),
-      className: "town-marker", color: "#1f1f1f", weight: 2,
+      className: "town-marker", color: "#1f1f1f", weight: 2, pane: "towns",
       fillColor: f.properties.project_partner ? "#1f1f1f" : "#ffffff", fillOpacity: 1,
       keyboard: true, title: f.properties.name,
     }),
