@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (globals set here are read by the sourcing script)
 # Shared shell functions of the HTTP benchmarks tools/bench/oapif and
 # tools/bench/tiles: work directory and cleanup, MapServer behind nginx,
 # coopmap, wrk. Sourced, never run; the caller sets, before sourcing:
