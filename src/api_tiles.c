@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "app.h"
+#include "ogcapi.h"
 #include "render_static.h"
 #include "tiles.h"
 
@@ -138,20 +139,6 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
 
 /* --- TileJSON and the list of styles --------------------------------------------- */
 
-static void base_url(const http_request_t *req, void *ctx, char *out, size_t size)
-{
-    const char *base = app_base_url(ctx), *host = http_request_header(req, "Host");
-    size_t n = host ? strlen(host) : 0;
-    if (base)
-        snprintf(out, size, "%s", base);
-    else if (n > 0 && n < 200 &&
-             strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-                 n)
-        snprintf(out, size, "http://%s", host);
-    else
-        snprintf(out, size, "http://localhost");
-}
-
 static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, const char *base)
 {
     char url[512];
@@ -200,7 +187,7 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
         return;
     }
     char base[256];
-    base_url(req, ctx, base, sizeof(base));
+    ogc_base_url(req, ctx, base, sizeof(base));
     dataset_t *ds = app_acquire(ctx);
     http_response_last_modified(resp, dataset_loaded_at(ds));
     send_json(resp, tilejson(style, t, ds, base));
@@ -212,7 +199,7 @@ void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
     tiles_t *t = tiles_or_404(resp, ctx);
     if (t == NULL) return;
     char base[256], url[512];
-    base_url(req, ctx, base, sizeof(base));
+    ogc_base_url(req, ctx, base, sizeof(base));
     json_t *list = json_array();
     for (size_t i = 0; i < tiles_style_count(t); i++) {
         const style_t *s = tiles_style_at(t, i);

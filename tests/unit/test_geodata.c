@@ -17,16 +17,8 @@ static dataset_t *ds;
 static int setup(void **state)
 {
     (void)state;
-    project_t *p = NULL;
-    error_t err = {0};
-    if (project_load(geodata_path("coopmap.json"), &p, &err) != ERR_OK ||
-        dataset_load(p, &ds, &err) != ERR_OK) {
-        print_error("%s\n", err.message);
-        project_destroy(p);
-        return -1;
-    }
-    project_destroy(p);
-    return 0;
+    ds = load_default_dataset();
+    return ds ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -21,14 +21,9 @@ static const network_source_t *src;
 static int setup(void **state)
 {
     (void)state;
-    project_t *p = NULL;
-    error_t err = {0};
-    int rc = project_load(geodata_path("coopmap.json"), &p, &err);
-    if (rc == ERR_OK) rc = dataset_load(p, &ds, &err);
-    project_destroy(p);
-    if (rc != ERR_OK) print_error("%s\n", err.message);
+    ds = load_default_dataset();
     src = ds ? dataset_network_source(ds) : NULL;
-    return rc == ERR_OK && src ? 0 : -1;
+    return src ? 0 : -1;
 }
 
 static int teardown(void **state)

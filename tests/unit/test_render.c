@@ -28,17 +28,14 @@ static tiles_t *tiles;
 static int setup(void **state)
 {
     (void)state;
-    project_t *p = NULL;
     error_t err = {0};
     char styles[4096];
     snprintf(styles, sizeof(styles), "%s/../styles",
              getenv("COOPMAP_GEODATA") ? getenv("COOPMAP_GEODATA") : "geodata");
     tiles_config_t cfg = {styles, 16u << 20, 18};
-    int rc = project_load(geodata_path("coopmap.json"), &p, &err);
-    if (rc == ERR_OK) rc = dataset_load(p, &ds, &err);
-    if (rc == ERR_OK) rc = tiles_create(&cfg, &tiles, &err);
+    ds = load_default_dataset();
+    int rc = ds ? tiles_create(&cfg, &tiles, &err) : ERR_IO;
     if (rc == ERR_OK) rc = tiles_check(tiles, ds, &err);
-    project_destroy(p);
     if (rc != ERR_OK) print_error("%s\n", err.message);
     return rc == ERR_OK ? 0 : -1;
 }

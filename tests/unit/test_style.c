@@ -24,15 +24,7 @@ static size_t nlayers;
 static int setup(void **state)
 {
     (void)state;
-    project_t *p = NULL;
-    error_t err = {0};
-    if (project_load(geodata_path("coopmap.json"), &p, &err) != ERR_OK ||
-        dataset_load(p, &ds, &err) != ERR_OK) {
-        print_error("%s\n", err.message);
-        project_destroy(p);
-        return -1;
-    }
-    project_destroy(p);
+    if ((ds = load_default_dataset()) == NULL) return -1;
     nlayers = dataset_layer_count(ds);
     for (size_t i = 0; i < nlayers && i < 16; i++)
         layers[i] = dataset_layer(ds, i);

@@ -1,6 +1,9 @@
 #include "testutil.h"
 
 #include <stdio.h>
+
+#include "dataset.h"
+#include "project.h"
 #include <stdlib.h>
 
 static const char *join(const char *env, const char *fallback, const char *name)
@@ -32,4 +35,16 @@ uint64_t rnd_u64(uint64_t *s)
 double rnd_unit(uint64_t *s)
 {
     return (double)(rnd_u64(s) >> 11) * 0x1.0p-53;
+}
+
+dataset_t *load_default_dataset(void)
+{
+    project_t *p = NULL;
+    dataset_t *ds = NULL;
+    error_t err = {0};
+    if (project_load(geodata_path("coopmap.json"), &p, &err) != ERR_OK ||
+        dataset_load(p, &ds, &err) != ERR_OK)
+        fprintf(stderr, "%s\n", err.message);
+    project_destroy(p);
+    return ds;
 }

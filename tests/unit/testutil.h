@@ -13,6 +13,12 @@ const char *fixture_path(const char *name);
 /* Returns "$COOPMAP_GEODATA/name" in a static buffer. */
 const char *geodata_path(const char *name);
 
+struct dataset;
+
+/* Loads the shipped default project (geodata/coopmap.json); NULL after
+ * printing the error. The caller releases it with dataset_unref(). */
+struct dataset *load_default_dataset(void);
+
 /* splitmix64: tiny, good enough, and identical on every platform, so a
  * failing seed reproduces anywhere. */
 uint64_t rnd_u64(uint64_t *state);
