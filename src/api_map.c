@@ -12,10 +12,6 @@
 
 #define MAX_PX 4096
 
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
-
 typedef struct map_job {
     render_view_t view;
     const style_t *style;
@@ -41,31 +37,13 @@ static void render_map_job(void *arg, http_response_t *resp)
     free(j);
 }
 
+/* Exactly `want` finite numbers. */
 static int numbers(const char *text, double *v, int want)
 {
-    int n = 0;
-    const char *p = text;
-    while (n < want) {
-        char *end;
-        v[n] = strtod(p, &end);
-        if (end == p || !isfinite(v[n])) return -1;
-        n++;
-        if (*end == '\0') break;
-        if (*end != ',') return -1;
-        p = end + 1;
-    }
-    return n == want && p[strcspn(p, ",")] == '\0' ? 0 : -1;
-}
-
-static int check_known(const char *name, const char *value, void *arg)
-{
-    (void)value;
-    static const char *const known[] = {"bbox",  "center", "zoom",  "width", "height",
-                                        "style", "scale",  "north", NULL};
-    for (const char *const *k = known; *k; k++)
-        if (strcmp(*k, name) == 0) return 0;
-    *(const char **)arg = name;
-    return 1;
+    if (http_parse_numbers(text, v, want) != want) return -1;
+    for (int i = 0; i < want; i++)
+        if (!isfinite(v[i])) return -1;
+    return 0;
 }
 
 static int size_param(const http_request_t *req, const char *name, int def, int *out,
@@ -106,12 +84,7 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
                        "south < north");
             return -1;
         }
-        zoom = fmin(render_fit_zoom((bbox_t){b[0], b[1], b[2], b[3]}, width, height), max_zoom);
-        /* The box's middle in Mercator, not in degrees: halfway in y. */
-        double ym =
-            (log(tan(M_PI / 4 + b[1] * M_PI / 360)) + log(tan(M_PI / 4 + b[3] * M_PI / 360))) / 2;
-        double mid_lat = (2 * atan(exp(ym)) - M_PI / 2) * 180 / M_PI;
-        *v = render_center_view((b[0] + b[2]) / 2, mid_lat, zoom, width, height, scale);
+        *v = render_bbox_view((bbox_t){b[0], b[1], b[2], b[3]}, width, height, scale, max_zoom);
         return 0;
     }
     char *end = NULL;
@@ -131,7 +104,9 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = app_tiles(ctx);
-    const char *path = http_request_path(req), *bad = NULL;
+    static const char *const known[] = {"bbox",  "center", "zoom",  "width", "height",
+                                        "style", "scale",  "north", NULL};
+    const char *path = http_request_path(req), *bad = http_request_unknown_query(req, known);
     static_format_t format = strstr(path, ".svg")   ? STATIC_SVG
                              : strstr(path, ".pdf") ? STATIC_PDF
                                                     : STATIC_PNG;
@@ -139,7 +114,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
         http_error(resp, 404, "this server renders no maps");
         return;
     }
-    if (http_request_query_each(req, check_known, &bad)) {
+    if (bad) {
         http_error(resp, 400, "unknown parameter '%.60s'", bad);
         return;
     }

@@ -9,39 +9,15 @@
 #include "app.h"
 #include "geodesy.h"
 #include "network_out.h"
+#include "ogcapi.h"
 
 /* Refuses parameters an endpoint does not know, naming the first. */
-typedef struct known {
-    const char *const *names;
-    const char *bad;
-} known_t;
-
-static int check_known(const char *name, const char *value, void *arg)
-{
-    (void)value;
-    known_t *k = arg;
-    for (const char *const *n = k->names; *n; n++)
-        if (strcmp(*n, name) == 0) return 0;
-    k->bad = name;
-    return 1;
-}
-
 static int only_known(const http_request_t *req, http_response_t *resp, const char *const *names)
 {
-    known_t k = {names, NULL};
-    if (http_request_query_each(req, check_known, &k) == 0) return 0;
-    http_error(resp, 400, "unknown parameter '%.60s'", k.bad);
+    const char *bad = http_request_unknown_query(req, names);
+    if (bad == NULL) return 0;
+    http_error(resp, 400, "unknown parameter '%.60s'", bad);
     return -1;
-}
-
-static void send_buf(http_response_t *resp, buf_t *b, const char *type)
-{
-    size_t len = 0;
-    char *body = buf_steal(b, &len);
-    if (body == NULL)
-        http_error(resp, 500, "out of memory building the response");
-    else
-        http_response_body(resp, 200, type, body, len);
 }
 
 /* The dataset and its network source, or NULL after a 404. */
@@ -85,9 +61,9 @@ void api_distances(const http_request_t *req, http_response_t *resp, void *ctx)
     } else if (src) {
         buf_t b = BUF_INIT;
         network_write_distances(&b, src, from, nfrom, to, nto, format);
-        send_buf(resp, &b,
-                 format == DISTANCES_JSON ? "application/json"
-                                          : "text/csv; charset=utf-8; header=present");
+        ogc_send_buf(resp, &b,
+                     format == DISTANCES_JSON ? "application/json"
+                                              : "text/csv; charset=utf-8; header=present");
     }
     free(from);
     free(to);
@@ -126,7 +102,7 @@ static void send_network(const http_request_t *req, http_response_t *resp, void 
     } else if (net) {
         buf_t b = BUF_INIT;
         write(&b, net);
-        send_buf(resp, &b, type);
+        ogc_send_buf(resp, &b, type);
     }
     network_unref(net);
     dataset_unref(ds);
@@ -145,13 +121,10 @@ void api_network_metrics(const http_request_t *req, http_response_t *resp, void 
 /* "lon,lat" with lon in -180..180 and lat in -90..90. */
 static int parse_point(const char *text, double *lon, double *lat)
 {
-    char *end;
-    if (text == NULL) return -1;
-    *lon = strtod(text, &end);
-    if (end == text || *end != ',') return -1;
-    const char *p = end + 1;
-    *lat = strtod(p, &end);
-    return end != p && *end == '\0' && fabs(*lon) <= 180 && fabs(*lat) <= 90 ? 0 : -1;
+    double v[2];
+    if (text == NULL || http_parse_numbers(text, v, 2) != 2) return -1;
+    *lon = v[0], *lat = v[1];
+    return fabs(*lon) <= 180 && fabs(*lat) <= 90 ? 0 : -1;
 }
 
 /* GET /geodesic?from=lon,lat&to=lon,lat: the geodesic between any two
@@ -173,5 +146,5 @@ void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx)
                "{\"from\":[%.7f,%.7f],\"to\":[%.7f,%.7f],\"distance_km\":%.6f,"
                "\"initial_azimuth\":%.6f,\"final_azimuth\":%.6f}",
                lon1, lat1, lon2, lat2, g.metres / 1000, g.azi1, g.azi2);
-    send_buf(resp, &b, "application/json");
+    ogc_send_buf(resp, &b, "application/json");
 }

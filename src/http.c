@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdarg.h>
@@ -58,6 +59,46 @@ int http_request_query_each(const http_request_t *req, http_query_fn fn, void *a
     query_walk_t w = {fn, arg, 0};
     MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, walk_one, &w);
     return w.result;
+}
+
+typedef struct unknown_walk {
+    const char *const *known;
+    const char *first;
+} unknown_walk_t;
+
+static int find_unknown(const char *name, const char *value, void *arg)
+{
+    (void)value;
+    unknown_walk_t *w = arg;
+    for (const char *const *k = w->known; *k; k++)
+        if (strcmp(*k, name) == 0) return 0;
+    w->first = name;
+    return 1;
+}
+
+const char *http_request_unknown_query(const http_request_t *req, const char *const *known)
+{
+    unknown_walk_t w = {known, NULL};
+    http_request_query_each(req, find_unknown, &w);
+    return w.first;
+}
+
+int http_parse_numbers(const char *text, double *v, int max)
+{
+    int count = 0;
+    const char *p = text;
+    while (count <= max) { /* one past max tells "too many" */
+        char *end;
+        errno = 0;
+        double d = strtod(p, &end);
+        if (end == p || errno == ERANGE) return -1;
+        if (count < max) v[count] = d;
+        count++;
+        if (*end == '\0') break;
+        if (*end != ',') return -1;
+        p = end + 1;
+    }
+    return count;
 }
 
 const char *http_request_header(const http_request_t *req, const char *name)

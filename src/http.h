@@ -68,6 +68,16 @@ const char *http_request_header(const http_request_t *req, const char *name);
 typedef int (*http_query_fn)(const char *name, const char *value, void *arg);
 int http_request_query_each(const http_request_t *req, http_query_fn fn, void *arg);
 
+/* The first query parameter whose name is not in the NULL-terminated list
+ * known, or NULL when every one is known. Borrowed like the accessors. */
+const char *http_request_unknown_query(const http_request_t *req, const char *const *known);
+
+/* Parses a comma-separated list of numbers ("16.1,46.5,16.2,46.7") into
+ * v[0..max-1]. Returns how many it holds, max + 1 meaning "more than max"
+ * (only the first max are stored), or -1 when it is not such a list or a
+ * number overflows. Non-finite values (nan, inf) are returned as given. */
+int http_parse_numbers(const char *text, double *v, int max);
+
 /* Sets the status and a body the response takes ownership of (malloc'd;
  * freed by libmicrohttpd once sent). */
 void http_response_body(http_response_t *resp, int status, const char *content_type, char *body,

@@ -78,21 +78,9 @@ static int take_param(const char *name, const char *value, void *arg)
 static int parse_bbox(const char *text, double v[4], error_t *err)
 {
     double n[6];
-    int count = 0;
-    const char *p = text;
-    while (count < 7) {
-        char *end;
-        errno = 0;
-        double d = strtod(p, &end);
-        if (end == p || errno)
-            return error_set(err, ERR_INVALID, "bbox: '%.60s' is not a list of numbers", text);
-        if (count < 6) n[count] = d;
-        count++;
-        if (*end == '\0') break;
-        if (*end != ',')
-            return error_set(err, ERR_INVALID, "bbox: '%.60s' is not a list of numbers", text);
-        p = end + 1;
-    }
+    int count = http_parse_numbers(text, n, 6);
+    if (count < 0)
+        return error_set(err, ERR_INVALID, "bbox: '%.60s' is not a list of numbers", text);
     if (count != 4 && count != 6)
         return error_set(err, ERR_INVALID, "bbox: want 4 or 6 numbers, got %d", count);
     int hi = count == 6 ? 3 : 2; /* 3D: minx,miny,minz,maxx,maxy,maxz */
@@ -292,17 +280,6 @@ void ogcapi_items(const http_request_t *req, http_response_t *resp, void *ctx)
     ogc_end(&pg);
 }
 
-static int item_param(const char *name, const char *value, void *arg)
-{
-    (void)value;
-    const char **bad = arg;
-    if (strcmp(name, "f") != 0 && strcmp(name, "crs") != 0) {
-        *bad = name;
-        return 1;
-    }
-    return 0;
-}
-
 static void write_item(buf_t *b, const layer_t *layer, const feature_t *f, geojson_crs_t crs,
                        const char *base)
 {
@@ -330,9 +307,11 @@ static void send_item(const http_request_t *req, http_response_t *resp, const og
 {
     const char *id = http_request_param(req, "featureId");
     const feature_t *f = layer_find(layer, id);
-    const char *crs_text = http_request_query(req, "crs"), *bad = NULL;
+    static const char *const known[] = {"f", "crs", NULL};
+    const char *crs_text = http_request_query(req, "crs");
+    const char *bad = http_request_unknown_query(req, known);
     geojson_crs_t crs = GEOJSON_CRS84;
-    if (http_request_query_each(req, item_param, &bad)) {
+    if (bad) {
         http_error(resp, 400, "unknown parameter '%.60s' (a feature takes f and crs)", bad);
         return;
     }

@@ -72,6 +72,16 @@ double render_fit_zoom(bbox_t ll, int width, int height)
     return log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * res));
 }
 
+render_view_t render_bbox_view(bbox_t ll, int width, int height, double scale, double max_zoom)
+{
+    double zoom = fmin(render_fit_zoom(ll, width, height), max_zoom);
+    double xy[4] = {ll.minx, ll.miny, ll.maxx, ll.maxy}, m[4], mid[2], centre[2];
+    crs_lonlat_to_merc(xy, m, 2);
+    mid[0] = (m[0] + m[2]) / 2, mid[1] = (m[1] + m[3]) / 2;
+    crs_merc_to_lonlat(mid, centre, 1);
+    return render_center_view(centre[0], centre[1], zoom, width, height, scale);
+}
+
 bbox_t render_view_lonlat(const render_view_t *v)
 {
     double res = tile_resolution(v->zoom);

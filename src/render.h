@@ -34,6 +34,10 @@ render_view_t render_center_view(double lon, double lat, double zoom, int width,
 /* The largest zoom at which a lon/lat box fits in width x height. */
 double render_fit_zoom(bbox_t lonlat, int width, int height);
 
+/* A view of width x height CSS pixels showing a lon/lat box whole, centred
+ * on its middle in Web Mercator, at most at max_zoom. */
+render_view_t render_bbox_view(bbox_t lonlat, int width, int height, double scale, double max_zoom);
+
 /* The view's extent in lon/lat. */
 bbox_t render_view_lonlat(const render_view_t *v);
 
