@@ -45,11 +45,10 @@ static geom_t *tie_line(const network_t *net, const network_edge_t *e)
     return g;
 }
 
-static char *tie_id(const network_t *net, const network_edge_t *e)
+/* A tie's feature id: its towns' ids, "8-10". */
+static void tie_id(const network_t *net, const network_edge_t *e, char *out, size_t size)
 {
-    char text[160];
-    snprintf(text, sizeof(text), "%s-%s", node_feature(net, e->a)->id, node_feature(net, e->b)->id);
-    return strdup(text);
+    snprintf(out, size, "%s-%s", node_feature(net, e->a)->id, node_feature(net, e->b)->id);
 }
 
 static value_t *tie_values(const network_t *net, const network_edge_t *e)
@@ -91,7 +90,9 @@ int network_to_layer(const network_t *net, const char *id, const char *title, la
         if (layer_add_field(layer, fields[i].name, fields[i].type) < 0) rc = ERR_NOMEM;
     for (size_t i = 0; rc == ERR_OK && i < net->nedges; i++) {
         geom_t *g = tie_line(net, &net->edges[i]);
-        char *fid = tie_id(net, &net->edges[i]);
+        char text[160];
+        tie_id(net, &net->edges[i], text, sizeof(text));
+        char *fid = strdup(text);
         value_t *v = tie_values(net, &net->edges[i]);
         if (g == NULL || fid == NULL || v == NULL) {
             geom_destroy(g);
@@ -228,9 +229,11 @@ void network_write_geojson(buf_t *b, const network_t *net)
             b->failed = true;
             return;
         }
-        buf_puts(b, i ? ",{\"type\":\"Feature\",\"id\":\"" : "{\"type\":\"Feature\",\"id\":\"");
-        buf_printf(b, "%s-%s\",\"geometry\":", node_feature(net, e->a)->id,
-                   node_feature(net, e->b)->id);
+        char id[160];
+        tie_id(net, e, id, sizeof(id));
+        buf_puts(b, i ? ",{\"type\":\"Feature\",\"id\":" : "{\"type\":\"Feature\",\"id\":");
+        geojson_string(b, id);
+        buf_puts(b, ",\"geometry\":");
         geojson_geometry(b, g, GEOJSON_CRS84);
         geom_destroy(g);
         buf_puts(b, ",\"properties\":");
