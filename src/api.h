@@ -10,6 +10,11 @@
 /* The route table (static); handlers expect an app_t * as ctx. */
 const http_route_t *api_routes(size_t *count);
 
+/* Operations: /health, /ready, /metrics (api_ops.c). */
+void api_health(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_ready(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_metrics(const http_request_t *req, http_response_t *resp, void *ctx);
+
 /* Tiles and static maps (api_tiles.c, api_map.c). */
 void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx);

@@ -6,16 +6,19 @@
 #include <string.h>
 
 #include "api.h"
+#include "clock.h"
 #include "app.h"
 #include "render_static.h"
 #include "tiles.h"
 
-#define MAX_PX 4096
+#define MAX_PX           4096
+#define SMALL_MAP_PIXELS (1024.0 * 1024.0)
 
 typedef struct map_job {
     render_view_t view;
+    tiles_t *tiles;
     const style_t *style;
-    dataset_t *ds; /* a reference, released by the job */
+    dataset_t *ds; /* a reference, released by free_map_job() */
     static_format_t format;
     bool north;
 } map_job_t;
@@ -27,12 +30,19 @@ static void render_map_job(void *arg, http_response_t *resp)
     unsigned char *data = NULL;
     size_t len = 0;
     error_t err = {0};
+    int64_t start = clock_now_ns();
     if (render_static(&j->view, j->style, j->ds, dataset_attribution_short(j->ds), j->north,
                       j->format, &data, &len, &err) != ERR_OK)
         http_error(resp, 500, "%s", err.message);
     else
         http_response_body(resp, 200, types[j->format], (char *)data, len);
+    tiles_count_render(j->tiles, TILES_RENDER_MAP, clock_now_ns() - start);
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
+}
+
+static void free_map_job(void *arg)
+{
+    map_job_t *j = arg;
     dataset_unref(j->ds);
     free(j);
 }
@@ -126,13 +136,25 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
     }
     render_view_t view;
     if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0) return;
+    /* Cost: the device pixels drawn. Small maps render beside the tiles,
+     * large ones on the heavy queue, too large ones not at all. */
+    double pixels = view.width * view.scale * view.height * view.scale;
+    double max = app_limits(ctx)->max_map_pixels;
+    if (pixels > max) {
+        http_error(resp, 413,
+                   "a map of %.0f pixels is over the limit of %.0f (width x height x scale^2)",
+                   pixels, max);
+        return;
+    }
     const char *north = http_request_query(req, "north");
     map_job_t *job = malloc(sizeof(*job));
     if (job == NULL) {
-        http_error(resp, 500, "out of memory");
+        http_error(resp, 503, "out of memory");
         return;
     }
-    *job = (map_job_t){view, style, app_acquire(ctx), format,
-                       north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
-    http_defer(resp, render_map_job, job);
+    *job = (map_job_t){view,   t,
+                       style,  app_acquire(ctx),
+                       format, north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
+    http_work_t work = pixels > SMALL_MAP_PIXELS ? HTTP_WORK_HEAVY : HTTP_WORK_TILE;
+    http_defer(resp, work, render_map_job, free_map_job, job);
 }

@@ -1,5 +1,7 @@
 /* GET /distances, /network and /network/metrics: parse, ask the dataset
- * for a (cached) network or the geodesics, encode. */
+ * for a (cached) network or the geodesics, encode. What stays small runs
+ * on the HTTP thread; the rest on the heavy queue with a deadline, and
+ * what would cost more than the configured limits is refused with 413. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,10 @@
 #include "network_out.h"
 #include "ogcapi.h"
 
+/* Work below these runs inline: a few milliseconds at most. */
+#define INLINE_PAIRS 10000.0
+#define INLINE_COST  2e6
+
 /* Refuses parameters an endpoint does not know, naming the first. */
 static int only_known(const http_request_t *req, http_response_t *resp, const char *const *names)
 {
@@ -20,7 +26,7 @@ static int only_known(const http_request_t *req, http_response_t *resp, const ch
     return -1;
 }
 
-/* The dataset and its network source, or NULL after a 404. */
+/* The dataset's network source, or NULL after a 404. */
 static const network_source_t *network_source(http_response_t *resp, dataset_t *ds)
 {
     const network_source_t *src = dataset_network_source(ds);
@@ -34,88 +40,228 @@ static int status_of(int code)
     return code == ERR_INVALID ? 400 : code == ERR_NOTFOUND ? 404 : 500;
 }
 
-void api_distances(const http_request_t *req, http_response_t *resp, void *ctx)
+/* Runs job inline when small, or on the heavy queue. */
+static void run_or_defer(http_response_t *resp, bool small, http_deferred_fn run,
+                         void (*release)(void *), void *job)
 {
-    static const char *const names[] = {"from", "to", "f", "layout", NULL};
+    if (small) {
+        run(job, resp);
+        release(job);
+    } else {
+        http_defer(resp, HTTP_WORK_HEAVY, run, release, job);
+    }
+}
+
+/* --- /distances ------------------------------------------------------------- */
+
+typedef struct distances_job {
+    dataset_t *ds; /* a reference */
+    uint32_t *from, *to;
+    size_t nfrom, nto;
+    distances_format_t format;
+} distances_job_t;
+
+static void run_distances(void *arg, http_response_t *resp)
+{
+    distances_job_t *j = arg;
+    buf_t b = BUF_INIT;
+    network_write_distances(&b, dataset_network_source(j->ds), j->from, j->nfrom, j->to, j->nto,
+                            j->format);
+    ogc_send_buf(resp, &b,
+                 j->format == DISTANCES_JSON ? "application/json"
+                                             : "text/csv; charset=utf-8; header=present");
+    http_response_last_modified(resp, dataset_loaded_at(j->ds));
+}
+
+static void free_distances(void *arg)
+{
+    distances_job_t *j = arg;
+    free(j->from);
+    free(j->to);
+    dataset_unref(j->ds);
+    free(j);
+}
+
+static int distances_format(const http_request_t *req, http_response_t *resp,
+                            distances_format_t *format)
+{
     const char *f = http_request_query(req, "f"), *layout = http_request_query(req, "layout");
-    if (only_known(req, resp, names) != 0) return;
-    distances_format_t format = DISTANCES_JSON;
-    if (f && strcmp(f, "csv") == 0)
-        format = layout && strcmp(layout, "pairs") == 0 ? DISTANCES_CSV_PAIRS : DISTANCES_CSV;
-    else if (f && strcmp(f, "json") != 0) {
+    *format = DISTANCES_JSON;
+    if (f && strcmp(f, "csv") == 0) {
+        *format = layout && strcmp(layout, "pairs") == 0 ? DISTANCES_CSV_PAIRS : DISTANCES_CSV;
+    } else if (f && strcmp(f, "json") != 0) {
         http_error(resp, 406, "f=%.40s is not offered; use f=json or f=csv", f);
-        return;
+        return -1;
     }
     if (layout && strcmp(layout, "pairs") != 0 && strcmp(layout, "matrix") != 0) {
         http_error(resp, 400, "layout: use matrix or pairs");
-        return;
+        return -1;
     }
-    dataset_t *ds = app_acquire(ctx);
-    const network_source_t *src = network_source(resp, ds);
-    uint32_t *from = NULL, *to = NULL;
-    size_t nfrom = 0, nto = 0;
-    error_t err = {0};
-    if (src && (network_find_nodes(src, http_request_query(req, "from"), &from, &nfrom, &err) ||
-                network_find_nodes(src, http_request_query(req, "to"), &to, &nto, &err))) {
-        http_error(resp, 400, "%s%s", from == NULL ? "from: " : "to: ", err.message);
-    } else if (src) {
-        buf_t b = BUF_INIT;
-        network_write_distances(&b, src, from, nfrom, to, nto, format);
-        ogc_send_buf(resp, &b,
-                     format == DISTANCES_JSON ? "application/json"
-                                              : "text/csv; charset=utf-8; header=present");
-    }
-    free(from);
-    free(to);
-    dataset_unref(ds);
+    return 0;
 }
 
-/* Parses the network parameters and gets the network, or sets an error. */
-static network_t *network_for(const http_request_t *req, http_response_t *resp, dataset_t *ds)
+void api_distances(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    static const char *const names[] = {"from", "to", "f", "layout", NULL};
+    distances_format_t format;
+    if (only_known(req, resp, names) != 0 || distances_format(req, resp, &format) != 0) return;
+    distances_job_t *j = calloc(1, sizeof(*j));
+    if (j == NULL) {
+        http_error(resp, 503, "out of memory");
+        return;
+    }
+    j->ds = app_acquire(ctx);
+    j->format = format;
+    const network_source_t *src = network_source(resp, j->ds);
+    error_t err = {0};
+    if (src &&
+        (network_find_nodes(src, http_request_query(req, "from"), &j->from, &j->nfrom, &err) ||
+         network_find_nodes(src, http_request_query(req, "to"), &j->to, &j->nto, &err))) {
+        http_error(resp, 400, "%s%s", j->from == NULL ? "from: " : "to: ", err.message);
+        src = NULL;
+    }
+    double pairs = (double)j->nfrom * (double)j->nto, max = app_limits(ctx)->max_distance_pairs;
+    if (src && pairs > max) {
+        http_error(resp, 413, "%.0f town pairs are over the limit of %.0f; ask for fewer towns",
+                   pairs, max);
+        src = NULL;
+    }
+    if (src == NULL) {
+        free_distances(j);
+        return;
+    }
+    run_or_defer(resp, pairs <= INLINE_PAIRS, run_distances, free_distances, j);
+}
+
+/* --- /network and /network/metrics ------------------------------------------- */
+
+typedef struct network_job {
+    dataset_t *ds; /* a reference */
+    network_params_t params;
+    app_limits_t limits;
+    bool geojson; /* /network (else /network/metrics) */
+} network_job_t;
+
+/* Checks the built network against the limits; 0 or -1 after a 413. */
+static int within_limits(const network_job_t *j, const network_t *net, http_response_t *resp)
+{
+    double cost = network_metrics_cost(net),
+           vertices = j->geojson ? network_geojson_vertices(net) : 0;
+    if (cost > j->limits.max_network_cost) {
+        http_error(resp, 413,
+                   "the metrics of %zu towns and %zu ties (cost %.3g) are over the limit of "
+                   "%.3g; choose a sparser model or fewer countries",
+                   net->nnodes, net->nedges, cost, j->limits.max_network_cost);
+        return -1;
+    }
+    if (vertices > j->limits.max_network_vertices) {
+        http_error(resp, 413,
+                   "the GeoJSON of %zu ties would hold %.0f vertices, over the limit of %.0f; "
+                   "use /network/metrics or a sparser model",
+                   net->nedges, vertices, j->limits.max_network_vertices);
+        return -1;
+    }
+    return 0;
+}
+
+static void run_network(void *arg, http_response_t *resp)
+{
+    network_job_t *j = arg;
+    network_t *net = NULL;
+    error_t err = {0};
+    http_response_last_modified(resp, dataset_loaded_at(j->ds));
+    if (dataset_network(j->ds, &j->params, &net, &err) != ERR_OK) {
+        http_error(resp, status_of(err.code), "%s", err.message);
+        return;
+    }
+    int rc = within_limits(j, net, resp) != 0
+                 ? ERR_TOOBIG
+                 : network_metrics_until(net, http_response_deadline(resp));
+    if (rc == ERR_TIMEOUT) {
+        http_error_busy(resp, HTTP_REJECT_DEADLINE, 10,
+                        "computing the metrics of %zu towns did not finish in time", net->nnodes);
+    } else if (rc == ERR_NOMEM) {
+        http_error(resp, 503, "out of memory computing the network metrics");
+    } else if (rc == ERR_OK) {
+        buf_t b = BUF_INIT;
+        (j->geojson ? network_write_geojson : network_write_metrics)(&b, net);
+        ogc_send_buf(resp, &b, j->geojson ? "application/geo+json" : "application/json");
+    }
+    network_unref(net);
+}
+
+static void free_network(void *arg)
+{
+    network_job_t *j = arg;
+    dataset_unref(j->ds);
+    free(j);
+}
+
+/* An upper bound of the metrics' cost before the network exists. */
+static double estimated_cost(const network_source_t *src, const network_params_t *p)
+{
+    double n = (double)src->nodes->nfeatures, m;
+    switch (p->model) {
+    case NETWORK_KNN:
+        m = n * p->k;
+        break;
+    case NETWORK_MST:
+        m = n;
+        break;
+    case NETWORK_DELAUNAY:
+    case NETWORK_GABRIEL:
+    case NETWORK_RNG:
+        m = 3 * n;
+        break;
+    case NETWORK_EDGES:
+        m = src->ties ? (double)src->ties->nfeatures : 0;
+        break;
+    default: /* complete, within: every pair at worst */
+        m = n * (n - 1) / 2;
+    }
+    return n * (n + m);
+}
+
+static void send_network(const http_request_t *req, http_response_t *resp, void *ctx, bool geojson)
 {
     static const char *const names[] = {"model", "k", "km", "cross_border", "country", "f", NULL};
     const char *f = http_request_query(req, "f");
-    if (only_known(req, resp, names) != 0 || network_source(resp, ds) == NULL) return NULL;
+    if (only_known(req, resp, names) != 0) return;
     if (f && strcmp(f, "json") != 0 && strcmp(f, "geojson") != 0) {
         http_error(resp, 406, "f=%.40s is not offered; use f=json", f);
-        return NULL;
+        return;
     }
-    network_params_t params;
-    network_t *net = NULL;
+    network_job_t *j = calloc(1, sizeof(*j));
+    if (j == NULL) {
+        http_error(resp, 503, "out of memory");
+        return;
+    }
+    *j = (network_job_t){.ds = app_acquire(ctx), .limits = *app_limits(ctx), .geojson = geojson};
+    const network_source_t *src = network_source(resp, j->ds);
     error_t err = {0};
-    if (network_params_parse(&params, http_request_query(req, "model"),
-                             http_request_query(req, "k"), http_request_query(req, "km"),
-                             http_request_query(req, "cross_border"),
-                             http_request_query(req, "country"), &err) != ERR_OK ||
-        dataset_network(ds, &params, &net, &err) != ERR_OK)
+    if (src && network_params_parse(&j->params, http_request_query(req, "model"),
+                                    http_request_query(req, "k"), http_request_query(req, "km"),
+                                    http_request_query(req, "cross_border"),
+                                    http_request_query(req, "country"), &err) != ERR_OK) {
         http_error(resp, status_of(err.code), "%s", err.message);
-    return net;
-}
-
-static void send_network(const http_request_t *req, http_response_t *resp, void *ctx,
-                         void (*write)(buf_t *, const network_t *), const char *type)
-{
-    dataset_t *ds = app_acquire(ctx);
-    network_t *net = network_for(req, resp, ds);
-    if (net && network_metrics(net) != ERR_OK) {
-        http_error(resp, 500, "out of memory computing the network metrics");
-    } else if (net) {
-        buf_t b = BUF_INIT;
-        write(&b, net);
-        ogc_send_buf(resp, &b, type);
+        src = NULL;
     }
-    network_unref(net);
-    dataset_unref(ds);
+    if (src == NULL) {
+        free_network(j);
+        return;
+    }
+    run_or_defer(resp, estimated_cost(src, &j->params) <= INLINE_COST, run_network, free_network,
+                 j);
 }
 
 void api_network(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    send_network(req, resp, ctx, network_write_geojson, "application/geo+json");
+    send_network(req, resp, ctx, true);
 }
 
 void api_network_metrics(const http_request_t *req, http_response_t *resp, void *ctx)
 {
-    send_network(req, resp, ctx, network_write_metrics, "application/json");
+    send_network(req, resp, ctx, false);
 }
 
 /* "lon,lat" with lon in -180..180 and lat in -90..90. */

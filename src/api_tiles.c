@@ -48,15 +48,15 @@ static tiles_t *tiles_or_404(http_response_t *resp, void *ctx)
     return t;
 }
 
-static void send_blob(http_response_t *resp, const tile_blob_t *blob)
+static void release_blob(void *blob)
 {
-    char *copy = malloc(blob->len ? blob->len : 1);
-    if (copy == NULL) {
-        http_error(resp, 500, "out of memory");
-        return;
-    }
-    memcpy(copy, blob->data, blob->len);
-    http_response_body(resp, 200, "image/png", copy, blob->len);
+    tile_blob_unref(blob);
+}
+
+/* The cached bytes go out as they are: the response holds a reference. */
+static void send_blob(http_response_t *resp, tile_blob_t *blob)
+{
+    http_response_body_ref(resp, 200, "image/png", blob->data, blob->len, release_blob, blob);
     http_response_header(resp, "ETag", blob->etag);
 }
 
@@ -78,9 +78,13 @@ static void render_tile_job(void *arg, http_response_t *resp)
     if (tiles_get(j->tiles, j->ds, j->style, j->tile, j->scale, &blob, &err) != ERR_OK)
         http_error(resp, 500, "%s", err.message);
     else
-        send_blob(resp, blob);
-    tile_blob_unref(blob);
+        send_blob(resp, blob); /* the response takes the reference */
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
+}
+
+static void free_tile_job(void *arg)
+{
+    tile_job_t *j = arg;
     dataset_unref(j->ds);
     free(j);
 }
@@ -122,7 +126,6 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
     tile_blob_t *blob = tiles_peek(t, ds, style, tile, scale);
     if (blob) { /* the common case: straight from the cache, no thread hop */
         send_blob(resp, blob);
-        tile_blob_unref(blob);
         http_response_last_modified(resp, dataset_loaded_at(ds));
         dataset_unref(ds);
         return;
@@ -134,7 +137,7 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
         return;
     }
     *job = (tile_job_t){t, ds, style, tile, scale};
-    http_defer(resp, render_tile_job, job);
+    http_defer(resp, HTTP_WORK_TILE, render_tile_job, free_tile_job, job);
 }
 
 /* --- TileJSON and the list of styles --------------------------------------------- */

@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,10 @@ struct app {
     char *base_url;
     char *frame_ancestors;
     struct tiles *tiles;
+    struct pool *pools[2];
+    app_limits_t limits;
+    atomic_uint_fast64_t reloads_ok, reloads_failed;
+    atomic_bool stopping;
     time_t started_at;
 };
 
@@ -27,6 +32,7 @@ app_t *app_create(const char *project_path, dataset_t *ds)
     pthread_mutex_init(&app->lock, NULL);
     app->current = ds;
     app->started_at = time(NULL);
+    app->limits = (app_limits_t)APP_LIMITS_DEFAULT;
     return app;
 }
 
@@ -60,8 +66,10 @@ int app_reload(app_t *app, error_t *err)
     project_destroy(project);
     if (rc != ERR_OK) {
         dataset_unref(fresh);
+        atomic_fetch_add(&app->reloads_failed, 1);
         return rc;
     }
+    atomic_fetch_add(&app->reloads_ok, 1);
     pthread_mutex_lock(&app->lock);
     dataset_t *old = app->current;
     app->current = fresh;
@@ -112,4 +120,41 @@ int app_set_frame_ancestors(app_t *app, const char *sources)
 const char *app_frame_ancestors(const app_t *app)
 {
     return app->frame_ancestors;
+}
+
+void app_reloads(const app_t *app, uint64_t *ok, uint64_t *failed)
+{
+    *ok = atomic_load(&app->reloads_ok);
+    *failed = atomic_load(&app->reloads_failed);
+}
+
+void app_set_stopping(app_t *app)
+{
+    atomic_store(&app->stopping, true);
+}
+
+bool app_stopping(const app_t *app)
+{
+    return atomic_load(&app->stopping);
+}
+
+void app_set_limits(app_t *app, const app_limits_t *limits)
+{
+    app->limits = *limits;
+}
+
+const app_limits_t *app_limits(const app_t *app)
+{
+    return &app->limits;
+}
+
+void app_set_pools(app_t *app, struct pool *tiles, struct pool *heavy)
+{
+    app->pools[0] = tiles;
+    app->pools[1] = heavy;
+}
+
+struct pool *app_pool(const app_t *app, bool heavy)
+{
+    return app->pools[heavy];
 }

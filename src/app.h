@@ -6,6 +6,8 @@
 #ifndef COOPMAP_APP_H
 #define COOPMAP_APP_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "dataset.h"
@@ -24,8 +26,38 @@ app_t *app_destroy(app_t *app);
 dataset_t *app_acquire(app_t *app);
 
 /* Re-reads the project and its layers. On success the new dataset serves
- * from the next request on; on failure nothing changes and err says why. */
+ * from the next request on; on failure nothing changes and err says why.
+ * Counted in app_reloads(). */
 int app_reload(app_t *app, error_t *err);
+
+/* Reloads so far that succeeded and that failed. */
+void app_reloads(const app_t *app, uint64_t *ok, uint64_t *failed);
+
+/* Set when the service begins to stop: /ready then says 503. */
+void app_set_stopping(app_t *app);
+bool app_stopping(const app_t *app);
+
+/* What one request may cost before it is refused with 413. */
+typedef struct app_limits {
+    double max_map_pixels;       /* device pixels of a static map */
+    double max_distance_pairs;   /* from x to towns of one /distances */
+    double max_network_cost;     /* a network's metrics: towns x (towns + ties) */
+    double max_network_vertices; /* vertices of one /network GeoJSON */
+} app_limits_t;
+
+#define APP_LIMITS_DEFAULT                                                                         \
+    {                                                                                              \
+        4096.0 * 4096.0, 250000.0, 2e9, 5e6                                                        \
+    }
+
+void app_set_limits(app_t *app, const app_limits_t *limits);
+const app_limits_t *app_limits(const app_t *app);
+
+/* The worker pools (borrowed), for the metrics: tile rendering, and
+ * heavy computations. Either may be NULL. */
+struct pool;
+void app_set_pools(app_t *app, struct pool *tiles, struct pool *heavy);
+struct pool *app_pool(const app_t *app, bool heavy);
 
 time_t app_started_at(const app_t *app);
 

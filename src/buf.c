@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 static bool reserve(buf_t *b, size_t extra)
 {
     if (b->failed) return false;
@@ -67,4 +69,56 @@ void buf_free(buf_t *b)
 {
     free(b->data);
     *b = (buf_t)BUF_INIT;
+}
+
+void buf_json_string(buf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_append(b, "\"", 1);
+    const char *run = s;
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            s++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t len = text_utf8_seq((const unsigned char *)s, strnlen(s, 4));
+            if (len) {
+                s += len;
+                continue;
+            }
+        }
+        buf_append(b, run, (size_t)(s - run));
+        s++;
+        run = s;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            if (c >= 0x80) { /* not UTF-8: the replacement character */
+                buf_append(b, "\xEF\xBF\xBD", 3);
+                continue;
+            }
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        buf_append(b, esc, n);
+    }
+    buf_append(b, run, (size_t)(s - run));
+    buf_append(b, "\"", 1);
 }

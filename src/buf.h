@@ -24,6 +24,11 @@ void buf_append(buf_t *b, const char *s, size_t n);
 void buf_puts(buf_t *b, const char *s);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends s as a JSON string literal: quotes, escapes for '"', '\\' and
+ * control characters; UTF-8 kept as it is, except that bytes which are not
+ * well-formed UTF-8 become U+FFFD, so the output is always valid JSON. */
+void buf_json_string(buf_t *b, const char *s);
+
 /* Hands the bytes to the caller, who frees them with free(); the buf is
  * left empty. Returns NULL if any append failed. */
 char *buf_steal(buf_t *b, size_t *len);

@@ -1,20 +1,16 @@
 #include "cli.h"
 
 #include <jansson.h>
-#include <signal.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "app.h"
 #include "dataset.h"
-#include "http.h"
-#include "log.h"
 #include "project.h"
-#include "pool.h"
 #include "source.h"
-#include "tiles.h"
 #include "cli_internal.h"
 
 static const char usage[] =
@@ -29,20 +25,6 @@ static const char usage[] =
     "options:\n"
     "  --project FILE       project file (default: $COOPMAP_PROJECT or the\n"
     "                       shipped geodata/coopmap.json)\n"
-    "  --listen ADDR:PORT   serve: address and port (default 127.0.0.1:8080;\n"
-    "                       port 0 picks a free one; [::1]:8080 for IPv6)\n"
-    "  --threads N          serve: worker threads (default 4)\n"
-    "  --quiet              serve: no access log\n"
-    "  --base-url URL       serve: public URL for links (default: from Host)\n"
-    "  --cors-origin ORIGIN serve: Access-Control-Allow-Origin (default *;\n"
-    "                       \"\" sends no CORS headers)\n"
-    "  --cache-control TEXT serve: Cache-Control of data responses\n"
-    "                       (default \"public, max-age=60\")\n"
-    "  --styles DIR         serve: directory of map styles (default: styles/)\n"
-    "  --frame-ancestors L  serve: who may frame /viewer and /embed, as a CSP\n"
-    "                       source list (default *, anyone)\n"
-    "  --tile-cache MB      serve: tile cache size (default 64; 0 turns it off)\n"
-    "  --max-zoom N         serve: highest tile zoom (default 18, at most 22)\n"
     "  --json               info, network: machine-readable output\n"
     "  --from LIST, --to LIST  distances: towns by name or id, comma-separated\n"
     "                       (default: all towns)\n"
@@ -55,6 +37,40 @@ static const char usage[] =
     "  --geojson            network: GeoJSON with ties and town metrics\n"
     "  -h, --help           this text\n"
     "  -V, --version        version and library versions\n"
+    "\n"
+    "serve options:\n"
+    "  --listen ADDR:PORT   address and port (default 127.0.0.1:8080; port 0\n"
+    "                       picks a free one; [::1]:8080 for IPv6)\n"
+    "  --threads N          HTTP threads (default 4)\n"
+    "  --quiet              no access log\n"
+    "  --log-format F       text (default) or json: one JSON object per line\n"
+    "  --base-url URL       public URL for links (default: from Host)\n"
+    "  --cors-origin ORIGIN Access-Control-Allow-Origin (default *; \"\" sends\n"
+    "                       no CORS headers)\n"
+    "  --cache-control TEXT Cache-Control of data responses\n"
+    "                       (default \"public, max-age=60\")\n"
+    "  --styles DIR         directory of map styles (default: styles/)\n"
+    "  --frame-ancestors L  who may frame /viewer and /embed, as a CSP source\n"
+    "                       list (default *, anyone)\n"
+    "  --tile-cache MB      tile cache size (default 64; 0 turns it off)\n"
+    "  --network-cache MB   cached networks per dataset (default 64)\n"
+    "  --max-zoom N         highest tile zoom (default 18, at most 22)\n"
+    "limits (serve; what one client or request may hold or cost):\n"
+    "  --head-timeout S     seconds to send a request head (default 10)\n"
+    "  --idle-timeout S     seconds a silent connection stays open (default 30)\n"
+    "  --max-connections N  connections open at once (default 4096)\n"
+    "  --max-connections-per-ip N  from one address (default 256)\n"
+    "  --tile-queue N       tiles waiting to render before 503 (default 256)\n"
+    "  --tile-timeout S     a tile not rendered by then is 503 (default 10)\n"
+    "  --heavy-threads N    workers for large maps, distances, networks\n"
+    "                       (default 1; they run at a lower CPU priority)\n"
+    "  --heavy-queue N      heavy requests waiting before 503 (default 16)\n"
+    "  --heavy-timeout S    a heavy request not done by then is 503 (default 30)\n"
+    "  --max-map-pixels N   device pixels of one static map (default 16777216)\n"
+    "  --max-distance-pairs N  town pairs of one /distances (default 250000)\n"
+    "  --max-network-cost N towns x (towns + ties) of one network's metrics\n"
+    "                       (default 2e9, about 30 s on one core)\n"
+    "  --max-network-vertices N  vertices of one /network GeoJSON (default 5e6)\n"
     "\n"
     "signals (serve): SIGHUP reloads the project (the old data keeps serving\n"
     "if the new one fails to load); SIGTERM or SIGINT stop cleanly.\n";
@@ -94,95 +110,173 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     return NULL;
 }
 
+/* serve's numeric options: name, where it goes, range, and whether it
+ * must be whole. */
+typedef struct number_option {
+    const char *name;
+    size_t offset; /* in serve_numbers_t */
+    double min, max;
+    bool whole;
+} number_option_t;
+
+#define NUM(name, field, min, max, whole)                                                          \
+    {                                                                                              \
+        name, offsetof(serve_numbers_t, field), min, max, whole                                    \
+    }
+
+static const number_option_t numbers[] = {
+    NUM("--threads", threads, 1, 256, true),
+    NUM("--tile-cache", tile_cache_mb, 0, 65536, true),
+    NUM("--network-cache", network_cache_mb, 0, 65536, true),
+    NUM("--max-zoom", max_zoom, 0, 22, true),
+    NUM("--head-timeout", head_timeout, 1, 3600, true),
+    NUM("--idle-timeout", idle_timeout, 1, 3600, true),
+    NUM("--max-connections-per-ip", max_per_ip, 1, 1e6, true),
+    NUM("--max-connections", max_connections, 16, 1e6, true),
+    NUM("--tile-queue", tile_queue, 1, 1e6, true),
+    NUM("--tile-timeout", tile_timeout, 0.1, 3600, false),
+    NUM("--heavy-threads", heavy_threads, 1, 64, true),
+    NUM("--heavy-queue", heavy_queue, 1, 1e6, true),
+    NUM("--heavy-timeout", heavy_timeout, 0.1, 3600, false),
+    NUM("--max-map-pixels", max_map_pixels, 1, 1e9, true),
+    NUM("--max-distance-pairs", max_distance_pairs, 1, 1e10, true),
+    NUM("--max-network-cost", max_network_cost, 1, 1e15, false),
+    NUM("--max-network-vertices", max_network_vertices, 1, 1e10, true),
+};
+
+/* 1: taken (or -1 after a message) when argv[*i] is a numeric option. */
+static int parse_number(int argc, char **argv, int *i, serve_numbers_t *n)
+{
+    for (size_t k = 0; k < sizeof(numbers) / sizeof(numbers[0]); k++) {
+        const number_option_t *opt = &numbers[k];
+        size_t len = strlen(opt->name);
+        if (strncmp(argv[*i], opt->name, len) != 0 || (argv[*i][len] && argv[*i][len] != '='))
+            continue;
+        const char *v = option_value(argc, argv, i, opt->name);
+        char *end = NULL;
+        double d = v ? strtod(v, &end) : 0;
+        if (v == NULL || *v == '\0' || *end != '\0' || !(d >= opt->min && d <= opt->max) ||
+            (opt->whole && d != floor(d))) {
+            fprintf(stderr, "coopmap: %s wants %s %g..%g\n", opt->name,
+                    opt->whole ? "a whole number" : "a number", opt->min, opt->max);
+            return -1;
+        }
+        *(double *)((char *)n + opt->offset) = d;
+        return 1;
+    }
+    return 0;
+}
+
+static const serve_numbers_t number_defaults = {.threads = 4,
+                                                .tile_cache_mb = 64,
+                                                .max_zoom = 18,
+                                                .network_cache_mb = 64,
+                                                .head_timeout = 10,
+                                                .idle_timeout = 30,
+                                                .max_connections = 4096,
+                                                .max_per_ip = 256,
+                                                .tile_queue = 256,
+                                                .tile_timeout = 10,
+                                                .heavy_threads = 1,
+                                                .heavy_queue = 16,
+                                                .heavy_timeout = 30,
+                                                .max_map_pixels = 16777216,
+                                                .max_distance_pairs = 250000,
+                                                .max_network_cost = 2e9,
+                                                .max_network_vertices = 5e6};
+
+static int parse_flag(const char *a, options_t *o)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } flags[] = {{"--cross-border", offsetof(options_t, cross_border)},
+                 {"--csv", offsetof(options_t, csv)},
+                 {"--geojson", offsetof(options_t, geojson)},
+                 {"--quiet", offsetof(options_t, quiet)},
+                 {"--json", offsetof(options_t, json)}};
+    for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+        if (strcmp(a, flags[k].name) == 0) {
+            *(int *)((char *)o + flags[k].offset) = 1;
+            return 1;
+        }
+    return 0;
+}
+
+/* Options that take a string, kept as given. */
+static int parse_string(int argc, char **argv, int *i, options_t *o)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } strings[] = {
+        {"--project", offsetof(options_t, project)},
+        {"--base-url", offsetof(options_t, base_url)},
+        {"--cors-origin", offsetof(options_t, cors_origin)},
+        {"--cache-control", offsetof(options_t, cache_control)},
+        {"--styles", offsetof(options_t, styles)},
+        {"--frame-ancestors", offsetof(options_t, frame_ancestors)},
+        {"--log-format", offsetof(options_t, log_format)},
+        {"--from", offsetof(options_t, from)},
+        {"--to", offsetof(options_t, to)},
+        {"--model", offsetof(options_t, model)},
+        {"--km", offsetof(options_t, km)},
+        {"--k", offsetof(options_t, k)},
+        {"--country", offsetof(options_t, country)},
+    };
+    for (size_t k = 0; k < sizeof(strings) / sizeof(strings[0]); k++) {
+        const char *v = option_value(argc, argv, i, strings[k].name);
+        if (v == NULL) continue;
+        *(const char **)((char *)o + strings[k].offset) = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* What the string options may hold. */
+static int check_strings(const options_t *o)
+{
+    for (const char *c = o->frame_ancestors; c && *c; c++)
+        if ((unsigned char)*c < 0x20) {
+            fprintf(stderr, "coopmap: --frame-ancestors: control characters\n");
+            return -1;
+        }
+    if (o->log_format && strcmp(o->log_format, "text") != 0 && strcmp(o->log_format, "json") != 0) {
+        fprintf(stderr, "coopmap: --log-format wants text or json\n");
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, options_t *o)
 {
-    *o = (options_t){.port = 8080,
-                     .threads = 4,
-                     .tile_cache_mb = 64,
-                     .max_zoom = 18,
-                     .styles = COOPMAP_SOURCE_DIR "/styles"};
+    *o = (options_t){.port = 8080, .n = number_defaults, .styles = COOPMAP_SOURCE_DIR "/styles"};
     strcpy(o->address, "127.0.0.1");
     o->project = getenv("COOPMAP_PROJECT");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        int taken;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "-V") == 0 ||
-            strcmp(a, "--version") == 0)
+            strcmp(a, "--version") == 0) {
             o->command = a;
-        else if ((v = option_value(argc, argv, &i, "--project")))
-            o->project = v;
-        else if ((v = option_value(argc, argv, &i, "--listen"))) {
+        } else if ((v = option_value(argc, argv, &i, "--listen"))) {
             if (parse_listen(v, o) != 0) {
                 fprintf(stderr, "coopmap: --listen wants ADDR:PORT, got '%s'\n", v);
                 return -1;
             }
-        } else if ((v = option_value(argc, argv, &i, "--threads"))) {
-            long t = strtol(v, NULL, 10);
-            if (t < 1 || t > 256) {
-                fprintf(stderr, "coopmap: --threads wants 1..256, got '%s'\n", v);
-                return -1;
+        } else if ((taken = parse_number(argc, argv, &i, &o->n)) != 0) {
+            if (taken < 0) return -1;
+        } else if (!parse_string(argc, argv, &i, o) && !parse_flag(a, o)) {
+            if (a[0] != '-' && o->command == NULL) {
+                o->command = a;
+                continue;
             }
-            o->threads = (unsigned)t;
-        } else if ((v = option_value(argc, argv, &i, "--base-url")))
-            o->base_url = v;
-        else if ((v = option_value(argc, argv, &i, "--cors-origin")))
-            o->cors_origin = v;
-        else if ((v = option_value(argc, argv, &i, "--cache-control")))
-            o->cache_control = v;
-        else if ((v = option_value(argc, argv, &i, "--styles")))
-            o->styles = v;
-        else if ((v = option_value(argc, argv, &i, "--frame-ancestors"))) {
-            for (const char *c = v; *c; c++)
-                if ((unsigned char)*c < 0x20) {
-                    fprintf(stderr, "coopmap: --frame-ancestors: control characters\n");
-                    return -1;
-                }
-            o->frame_ancestors = v;
-        } else if ((v = option_value(argc, argv, &i, "--tile-cache"))) {
-            char *end;
-            o->tile_cache_mb = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || o->tile_cache_mb < 0 || o->tile_cache_mb > 65536) {
-                fprintf(stderr, "coopmap: --tile-cache wants megabytes, 0..65536\n");
-                return -1;
-            }
-        } else if ((v = option_value(argc, argv, &i, "--max-zoom"))) {
-            char *end;
-            long z = strtol(v, &end, 10);
-            if (*v == '\0' || *end != '\0' || z < 0 || z > 22) {
-                fprintf(stderr, "coopmap: --max-zoom wants 0..22\n");
-                return -1;
-            }
-            o->max_zoom = (int)z;
-        } else if ((v = option_value(argc, argv, &i, "--from")))
-            o->from = v;
-        else if ((v = option_value(argc, argv, &i, "--to")))
-            o->to = v;
-        else if ((v = option_value(argc, argv, &i, "--model")))
-            o->model = v;
-        else if ((v = option_value(argc, argv, &i, "--km")))
-            o->km = v;
-        else if ((v = option_value(argc, argv, &i, "--k")))
-            o->k = v;
-        else if ((v = option_value(argc, argv, &i, "--country")))
-            o->country = v;
-        else if (strcmp(a, "--cross-border") == 0)
-            o->cross_border = 1;
-        else if (strcmp(a, "--csv") == 0)
-            o->csv = 1;
-        else if (strcmp(a, "--geojson") == 0)
-            o->geojson = 1;
-        else if (strcmp(a, "--quiet") == 0)
-            o->quiet = 1;
-        else if (strcmp(a, "--json") == 0)
-            o->json = 1;
-        else if (a[0] != '-' && o->command == NULL)
-            o->command = a;
-        else {
             fprintf(stderr, "coopmap: unknown argument '%s' (try --help)\n", a);
             return -1;
         }
     }
     if (o->project == NULL || o->project[0] == '\0') o->project = project_default_path();
-    return 0;
+    return check_strings(o);
 }
 
 int cli_load(const char *path, dataset_t **ds)
@@ -194,108 +288,6 @@ int cli_load(const char *path, dataset_t **ds)
     project_destroy(project);
     if (rc != ERR_OK) fprintf(stderr, "coopmap: error: %s\n", err.message);
     return rc;
-}
-
-static void wait_for_signals(app_t *app, const sigset_t *set)
-{
-    for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0) continue;
-        if (sig != SIGHUP) {
-            log_info("signal %d: shutting down", sig);
-            return;
-        }
-        error_t err = {0};
-        if (app_reload(app, &err) == ERR_OK) {
-            dataset_t *ds = app_acquire(app);
-            log_info("reloaded: data version %s", dataset_version(ds));
-            dataset_unref(ds);
-        } else {
-            log_error("reload failed, still serving the previous data: %s", err.message);
-        }
-    }
-}
-
-/* Loads the styles and checks them against the data: a bad style stops the
- * start with a message naming the file, layer and property. */
-static tiles_t *load_tiles(const options_t *o, const dataset_t *ds)
-{
-    tiles_config_t cfg = {o->styles, (size_t)o->tile_cache_mb << 20, o->max_zoom};
-    tiles_t *tiles = NULL;
-    error_t err = {0};
-    if (tiles_create(&cfg, &tiles, &err) != ERR_OK || tiles_check(tiles, ds, &err) != ERR_OK) {
-        fprintf(stderr, "coopmap: error: %s\n", err.message);
-        return tiles_destroy(tiles);
-    }
-    return tiles;
-}
-
-static int serve(const options_t *o)
-{
-    dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK) return 1;
-    tiles_t *tiles = load_tiles(o, ds);
-    if (tiles == NULL) {
-        dataset_unref(ds);
-        return 1;
-    }
-    app_t *app = app_create(o->project, ds); /* owns ds from here */
-    pool_t *pool = pool_create(0);
-    if (app == NULL || pool == NULL || app_set_base_url(app, o->base_url) != ERR_OK ||
-        app_set_frame_ancestors(app, o->frame_ancestors) != ERR_OK) {
-        if (app == NULL) dataset_unref(ds);
-        app_destroy(app);
-        pool_destroy(pool);
-        tiles_destroy(tiles);
-        return 1;
-    }
-    app_set_tiles(app, tiles);
-    /* Block the signals before any thread exists so only sigwait sees them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    log_set_level(o->quiet ? LOG_WARN : LOG_INFO);
-
-    size_t nroutes;
-    const http_route_t *routes = api_routes(&nroutes);
-    http_config_t cfg = {.address = o->address,
-                         .port = (uint16_t)o->port,
-                         .threads = o->threads,
-                         .timeout_s = 30,
-                         .max_header_bytes = 16384,
-                         .routes = routes,
-                         .nroutes = nroutes,
-                         .ctx = app,
-                         .access_log = !o->quiet,
-                         .cors_origin = o->cors_origin,
-                         .cache_control = o->cache_control,
-                         .pool = pool};
-    http_server_t *srv = NULL;
-    error_t err = {0};
-    if (http_server_start(&cfg, &srv, &err) != ERR_OK) {
-        fprintf(stderr, "coopmap: error: %s\n", err.message);
-        pool_destroy(pool);
-        app_destroy(app);
-        tiles_destroy(tiles);
-        return 1;
-    }
-    const char *fmt = strchr(o->address, ':') ? "http://[%s]:%u/" : "http://%s:%u/";
-    char url[128];
-    snprintf(url, sizeof(url), fmt, o->address, (unsigned)http_server_port(srv));
-    printf("coopmap %s serving %zu layers (data version %s) at %s\n", COOPMAP_VERSION,
-           dataset_layer_count(ds), dataset_version(ds), url);
-    fflush(stdout);
-    wait_for_signals(app, &set);
-    pool_stop(pool); /* finishes deferred responses; later ones run inline */
-    http_server_stop(srv);
-    pool_destroy(pool);
-    app_destroy(app);
-    tiles_destroy(tiles);
-    return 0;
 }
 
 static json_t *layer_json(const layer_t *l)
@@ -367,7 +359,7 @@ int cli_main(int argc, char **argv)
         printf("coopmap %s (%s)\n", COOPMAP_VERSION, libs);
         return 0;
     }
-    if (strcmp(cmd, "serve") == 0) return serve(&o);
+    if (strcmp(cmd, "serve") == 0) return cli_serve(&o);
     if (strcmp(cmd, "info") == 0) return info(&o);
     if (strcmp(cmd, "distances") == 0) return cli_distances(&o);
     if (strcmp(cmd, "network") == 0) return cli_network(&o);

@@ -13,6 +13,9 @@
 
 #define NETWORK_CACHE 64
 
+/* Bytes the networks cached per dataset may hold (set once at start). */
+static size_t network_cache_budget = (size_t)64 << 20;
+
 typedef struct cached_network {
     char key[192];
     network_t *net;
@@ -30,9 +33,9 @@ struct dataset {
     attachment_t *attachments; /* guarded by cache_lock */
     network_source_t net_src;
     bool has_network;
-    pthread_mutex_t cache_lock; /* guards the cache below */
-    cached_network_t cache[NETWORK_CACHE];
-    size_t ncache;
+    pthread_mutex_t cache_lock;            /* guards the cache below */
+    cached_network_t cache[NETWORK_CACHE]; /* oldest first */
+    size_t ncache, cache_bytes;
     layer_t **layers;
     size_t nlayers;
     char *title, *description, *attribution, *attribution_short;
@@ -271,6 +274,28 @@ const network_source_t *dataset_network_source(const dataset_t *ds)
     return ds->has_network ? &ds->net_src : NULL;
 }
 
+/* Drops the oldest cached network (requests holding it keep it). Lock held. */
+static void evict_oldest(dataset_t *ds)
+{
+    network_t *net = ds->cache[0].net;
+    ds->cache_bytes -= network_bytes(net);
+    network_unref(net);
+    memmove(ds->cache, ds->cache + 1, --ds->ncache * sizeof(ds->cache[0]));
+}
+
+void dataset_set_network_cache(size_t bytes)
+{
+    network_cache_budget = bytes;
+}
+
+void dataset_network_cache_stats(dataset_t *ds, size_t *bytes, size_t *entries)
+{
+    pthread_mutex_lock(&ds->cache_lock);
+    *bytes = ds->cache_bytes;
+    *entries = ds->ncache;
+    pthread_mutex_unlock(&ds->cache_lock);
+}
+
 int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err)
 {
     char key[192];
@@ -286,13 +311,18 @@ int dataset_network(dataset_t *ds, const network_params_t *params, network_t **o
     if (rc != ERR_OK) return rc;
     /* Two requests may build the same network at once; the second one
      * simply finds the key taken and keeps its own copy uncached. */
+    size_t bytes = network_bytes(*out);
     pthread_mutex_lock(&ds->cache_lock);
     bool taken = false;
     for (size_t i = 0; i < ds->ncache && !taken; i++)
         taken = strcmp(ds->cache[i].key, key) == 0;
-    if (!taken && ds->ncache < NETWORK_CACHE) {
+    if (!taken && bytes <= network_cache_budget) {
+        while (ds->ncache > 0 &&
+               (ds->ncache == NETWORK_CACHE || ds->cache_bytes + bytes > network_cache_budget))
+            evict_oldest(ds);
         snprintf(ds->cache[ds->ncache].key, sizeof(key), "%s", key);
         ds->cache[ds->ncache++].net = network_ref(*out);
+        ds->cache_bytes += bytes;
     }
     pthread_mutex_unlock(&ds->cache_lock);
     return ERR_OK;

@@ -51,6 +51,11 @@ const network_source_t *dataset_network_source(const dataset_t *ds);
  * ERR_INVALID with a message for parameters that do not fit the data. */
 int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err);
 
+/* The bytes each dataset's network cache may hold (default 64 MiB; the
+ * oldest networks go first). Set before serving. */
+void dataset_set_network_cache(size_t bytes);
+void dataset_network_cache_stats(dataset_t *ds, size_t *bytes, size_t *entries);
+
 /* Data derived from this dataset by other modules (e.g. label placements),
  * kept with it and freed with it: returns the object stored under key,
  * creating it with create(arg) the first time (NULL if that fails). The

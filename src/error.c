@@ -28,6 +28,10 @@ const char *error_str(int code)
         return "invalid geometry";
     case ERR_SYSTEM:
         return "system error";
+    case ERR_TIMEOUT:
+        return "deadline passed";
+    case ERR_TOOBIG:
+        return "over a limit";
     }
     return "unknown error";
 }

@@ -17,7 +17,9 @@ enum {
     ERR_DUPLICATE = -7,
     ERR_EMPTY = -8,
     ERR_GEOMETRY = -9,
-    ERR_SYSTEM = -10 /* socket, thread or other OS failure */
+    ERR_SYSTEM = -10,  /* socket, thread or other OS failure */
+    ERR_TIMEOUT = -11, /* a deadline passed before the work was done */
+    ERR_TOOBIG = -12   /* over a configured size or cost limit */
 };
 
 typedef struct error {

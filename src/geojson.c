@@ -8,11 +8,16 @@
 
 /* Writes v rounded to `decimals` places with trailing zeros dropped; out
  * needs 32 bytes. Returns the length. Faster than printf and exact for the
- * magnitudes of coordinates (|v| * 10^decimals < 2^53). */
+ * magnitudes of coordinates (|v| * 10^decimals < 2^53); anything larger
+ * (which loading never lets through) is written as %.17g, at most 24
+ * characters, and a non-finite value as null. */
 static size_t format_fixed(char *out, double v, int decimals, double scale)
 {
     double r = round(v * scale);
-    if (!(fabs(r) < 9007199254740992.0)) return (size_t)snprintf(out, 32, "%.*f", decimals, v);
+    if (!(fabs(r) < 9007199254740992.0)) {
+        int n = isfinite(v) ? snprintf(out, 32, "%.17g", v) : snprintf(out, 32, "null");
+        return n > 0 && n < 32 ? (size_t)n : 0;
+    }
     int64_t n = (int64_t)r;
     char *p = out;
     if (n < 0) {
@@ -120,39 +125,7 @@ void geojson_geometry(buf_t *b, const geom_t *g, geojson_crs_t crs)
 
 void geojson_string(buf_t *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    buf_append(b, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        buf_append(b, run, (size_t)(s - run));
-        run = s + 1;
-        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-        size_t n = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        buf_append(b, esc, n);
-    }
-    buf_append(b, run, (size_t)(s - run));
-    buf_append(b, "\"", 1);
+    buf_json_string(b, s);
 }
 
 void geojson_number(buf_t *b, double v)

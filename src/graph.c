@@ -13,6 +13,7 @@
 
 #define NO_MEMORY (-1)
 #define BAD_INPUT (-2)
+#define TIMED_OUT (-3)
 
 /* Shortest-path lengths this close (relative) count as equal, so sums of
  * the same edges added in another order still tie. */
@@ -341,6 +342,7 @@ static uint32_t label_components(const struct adj *g, graph_node_metrics_t *nm, 
  * so workers share nothing mutable. */
 struct worker {
     const struct adj *g;
+    deadline_t deadline;
     graph_node_metrics_t *nm;
     size_t first, stride;
     double *acc; /* n betweenness sums */
@@ -357,7 +359,11 @@ static void *work(void *arg)
     double *delta = calloc(n + 1, sizeof(*delta));
     w->acc = calloc(n + 1, sizeof(*w->acc));
     w->rc = sssp_alloc(&q, w->g, true) == 0 && delta && w->acc ? 0 : NO_MEMORY;
-    for (size_t s = w->first; w->rc == 0 && s < n; s += w->stride) {
+    for (size_t s = w->first, k = 0; w->rc == 0 && s < n; s += w->stride, k++) {
+        if (k % 16 == 15 && deadline_passed(w->deadline)) {
+            w->rc = TIMED_OUT;
+            break;
+        }
         dijkstra(&q, w->g, (uint32_t)s);
         w->path_sum += distance_metrics(&q, n, &w->nm[s]);
         w->path_pairs += q.settled - 1;
@@ -385,13 +391,13 @@ static size_t worker_count(size_t n)
 }
 
 static int run_workers(const struct adj *g, graph_node_metrics_t *nm, double *path_sum,
-                       size_t *path_pairs)
+                       size_t *path_pairs, deadline_t deadline)
 {
     size_t nw = worker_count(g->n), started = 1;
     struct worker w[16];
     pthread_t tid[16];
     for (size_t i = 0; i < nw; i++)
-        w[i] = (struct worker){.g = g, .nm = nm, .first = i, .stride = nw};
+        w[i] = (struct worker){.g = g, .deadline = deadline, .nm = nm, .first = i, .stride = nw};
     for (; started < nw; started++)
         if (pthread_create(&tid[started], NULL, work, &w[started]) != 0) break;
     if (started < nw) /* fewer threads than hoped: redo the split */
@@ -418,6 +424,12 @@ static int run_workers(const struct adj *g, graph_node_metrics_t *nm, double *pa
 int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
                   graph_summary_t *summary)
 {
+    return graph_metrics_until(n, edges, m, nodes, summary, DEADLINE_NONE);
+}
+
+int graph_metrics_until(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
+                        graph_summary_t *summary, deadline_t deadline)
+{
     struct adj g;
     graph_node_metrics_t *nm = nodes;
     uint32_t *queue = NULL;
@@ -432,7 +444,7 @@ int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metr
     if (!nm || !queue) goto out;
     local_metrics(&g, nm);
     ncomp = label_components(&g, nm, queue);
-    rc = run_workers(&g, nm, &path_sum, &path_pairs);
+    rc = run_workers(&g, nm, &path_sum, &path_pairs, deadline);
     if (rc < 0) goto out;
     /* Every unordered pair was counted from both ends. */
     for (size_t v = 0; v < n; v++)

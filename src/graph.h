@@ -9,12 +9,15 @@
  * invalid input: a distance or weight that is negative or NaN, an infinite
  * edge weight, an edge endpoint >= n, a self-loop, a parallel edge (a, b)
  * given twice in either orientation, or n too large (n > UINT32_MAX, or an
- * n×n matrix that cannot be addressed). Output is unspecified on error. */
+ * n×n matrix that cannot be addressed), -3 when a deadline passed. Output is
+ * unspecified on error. */
 #ifndef COOPMAP_GRAPH_H
 #define COOPMAP_GRAPH_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "clock.h"
 
 /* Undirected edge between nodes a and b (a != b) of length w >= 0 km. */
 typedef struct graph_edge {
@@ -79,6 +82,12 @@ typedef struct graph_summary {
  * from every node: O(n (n + m) log n) time, O(n + m) extra memory. */
 int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
                   graph_summary_t *summary);
+
+/* graph_metrics() that gives up with -3 once the deadline has passed
+ * (checked every few single-source runs): for requests that must not hold
+ * a worker for minutes. */
+int graph_metrics_until(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
+                        graph_summary_t *summary, deadline_t deadline);
 
 /* All-pairs shortest-path lengths into the caller's n×n row-major array
  * dist: dist[i*n + j] is the distance from i to j, 0 on the diagonal,

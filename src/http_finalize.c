@@ -75,9 +75,7 @@ static int gzip_body(http_response_t *resp)
         z.next_out = out;
         z.avail_out = (uInt)cap;
         if (deflate(&z, Z_FINISH) == Z_STREAM_END) {
-            free(resp->body);
-            resp->body = (char *)out;
-            resp->len = z.total_out;
+            http_response_own_body(resp, (char *)out, z.total_out);
             out = NULL;
             rc = 0;
         }
@@ -134,9 +132,7 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
     const char *inm = http_request_header(req, "If-None-Match");
     if (inm && etag_listed(inm, etag)) {
         resp->status = 304;
-        free(resp->body);
-        resp->body = strdup("");
-        resp->len = 0;
+        http_response_body_ref(resp, 304, resp->content_type, "", 0, NULL, NULL);
         return;
     }
     if (gzip && gzip_body(resp) == 0) http_response_header(resp, "Content-Encoding", "gzip");

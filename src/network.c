@@ -246,6 +246,11 @@ void network_unref(network_t *net)
 
 int network_metrics(network_t *net)
 {
+    return network_metrics_until(net, DEADLINE_NONE);
+}
+
+int network_metrics_until(network_t *net, deadline_t deadline)
+{
     pthread_mutex_lock(&net->metrics_lock);
     int rc = ERR_OK;
     if (net->metrics == NULL) {
@@ -253,13 +258,29 @@ int network_metrics(network_t *net)
         graph_node_metrics_t *m = calloc(net->nnodes ? net->nnodes : 1, sizeof(*m));
         for (size_t i = 0; ge && i < net->nedges; i++)
             ge[i] = (graph_edge_t){net->edges[i].a, net->edges[i].b, net->edges[i].km};
-        if (ge && m && graph_metrics(net->nnodes, ge, net->nedges, m, &net->summary) == 0)
+        int g = ge && m
+                    ? graph_metrics_until(net->nnodes, ge, net->nedges, m, &net->summary, deadline)
+                    : -1;
+        if (g == 0)
             net->metrics = m, m = NULL;
         else
-            rc = ERR_NOMEM;
+            rc = g == -3 ? ERR_TIMEOUT : ERR_NOMEM;
         free(ge);
         free(m);
     }
     pthread_mutex_unlock(&net->metrics_lock);
     return rc;
+}
+
+double network_metrics_cost(const network_t *net)
+{
+    return (double)net->nnodes * (double)(net->nnodes + net->nedges);
+}
+
+size_t network_bytes(const network_t *net)
+{
+    /* Metrics counted as if computed: an upper bound, read without the
+     * metrics lock (which a long computation may hold). */
+    return sizeof(*net) + net->nnodes * (sizeof(*net->node_feature) + sizeof(*net->metrics)) +
+           net->nedges * sizeof(*net->edges);
 }

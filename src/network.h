@@ -88,6 +88,17 @@ int network_build(const network_source_t *src, const network_params_t *params, n
  * towns); later calls return at once. Thread-safe. 0 or ERR_NOMEM. */
 int network_metrics(network_t *net);
 
+/* network_metrics() that returns ERR_TIMEOUT (computing nothing) once the
+ * deadline has passed; a later call tries again. */
+int network_metrics_until(network_t *net, deadline_t deadline);
+
+/* The work the metrics take, in single-source steps times their size,
+ * n (n + m): what a request's cost limit is compared with. */
+double network_metrics_cost(const network_t *net);
+
+/* Memory the network holds, its metrics counted as computed. */
+size_t network_bytes(const network_t *net);
+
 /* The text of a string field of a feature, or "" (null, not a string, or
  * field < 0). Borrowed from the layer. */
 const char *network_text(const layer_t *l, const feature_t *f, int field);

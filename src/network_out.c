@@ -1,6 +1,7 @@
 #include "network_out.h"
 
 #include <stdbool.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,16 @@ static geom_t *tie_line(const network_t *net, const network_edge_t *e)
         g->part_start[0] = 0;
     }
     return g;
+}
+
+double network_geojson_vertices(const network_t *net)
+{
+    double v = (double)net->nnodes;
+    for (size_t i = 0; i < net->nedges; i++) {
+        double n = ceil(net->edges[i].km * 1000 / NETWORK_STEP_M) + 1;
+        v += n < MAX_LINE_POINTS ? n : MAX_LINE_POINTS;
+    }
+    return v;
 }
 
 /* A tie's feature id: its towns' ids, "8-10". */

@@ -23,6 +23,10 @@ int network_to_layer(const network_t *net, const char *id, const char *title, la
  * carrying their metrics; "model", "parameters" and "summary" members. */
 void network_write_geojson(buf_t *b, const network_t *net);
 
+/* The vertices network_write_geojson() writes (ties and towns): what a
+ * request's size limit is compared with. */
+double network_geojson_vertices(const network_t *net);
+
 /* {"model", "parameters", "summary", "nodes": [...]} */
 void network_write_metrics(buf_t *b, const network_t *net);
 

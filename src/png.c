@@ -109,10 +109,14 @@ int png_encode(cairo_surface_t *s, unsigned char **out, size_t *len)
             unsigned char *p = chunk(png + 8, "IHDR", ihdr, 13);
             p = chunk(p, "IDAT", z, zs.total_out);
             p = chunk(p, "IEND", NULL, 0);
-            *out = png;
+            /* Cached tiles live long: keep exactly the PNG's bytes, not
+             * the deflate bound (about the raw image's size). */
             *len = (size_t)(p - png);
-            png = NULL;
-            rc = 0;
+            *out = malloc(*len);
+            if (*out) {
+                memcpy(*out, png, *len);
+                rc = 0;
+            }
         }
         deflateEnd(&zs);
     }

@@ -57,3 +57,38 @@ int text_equal_folded(const char *a, const char *b)
     text_fold(b, fb, sizeof(fb));
     return strcmp(fa, fb) == 0;
 }
+
+size_t text_utf8_seq(const unsigned char *s, size_t n)
+{
+    if (n == 0) return 0;
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    /* The second byte's range rules out overlongs, surrogates and > U+10FFFF. */
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+int text_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) { /* ASCII runs are the common case */
+            i++;
+            continue;
+        }
+        size_t len = text_utf8_seq(p + i, n - i);
+        if (len == 0) return 0;
+        i += len;
+    }
+    return 1;
+}

@@ -13,4 +13,13 @@ void text_fold(const char *s, char *out, size_t size);
 /* Equal after folding? */
 int text_equal_folded(const char *a, const char *b);
 
+/* Is s[0..n-1] well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF)? NUL bytes count as valid here;
+ * callers that must refuse them check separately. */
+int text_utf8_valid(const char *s, size_t n);
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 if the bytes
+ * at s[0..n-1] do not start one. */
+size_t text_utf8_seq(const unsigned char *s, size_t n);
+
 #endif

@@ -5,16 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "render.h"
+#include "stats.h"
 
-#define MAX_STYLES 32
+#define MAX_STYLES       32
+#define BACKGROUND_BYTES ((size_t)8 << 20)
 
 struct tiles {
     style_t *styles[MAX_STYLES];
     size_t nstyles;
     tilecache_t *cache;
     tilecache_t *backgrounds; /* always on: one tile per style, zoom, scale */
+    size_t cache_max;
     int max_zoom;
+    stats_hist_t render[2]; /* tiles_render_t */
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -57,8 +62,9 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
         free(names[i]);
     if (rc == ERR_OK) {
         t->max_zoom = cfg->max_zoom;
+        t->cache_max = cfg->cache_bytes;
         t->cache = tilecache_create(cfg->cache_bytes);
-        t->backgrounds = tilecache_create(8u << 20);
+        t->backgrounds = tilecache_create(BACKGROUND_BYTES);
         if (t->cache == NULL || t->backgrounds == NULL)
             rc = error_set(err, ERR_NOMEM, "out of memory");
     }
@@ -122,6 +128,7 @@ tilecache_t *tiles_cache(const tiles_t *t)
 }
 
 typedef struct job {
+    tiles_t *tiles;
     const render_view_t *view;
     const style_t *style;
     dataset_t *ds;
@@ -130,7 +137,43 @@ typedef struct job {
 static int make_png(void *arg, unsigned char **data, size_t *len, error_t *err)
 {
     job_t *j = arg;
-    return render_png(j->view, j->style, j->ds, data, len, err);
+    int64_t start = clock_now_ns();
+    int rc = render_png(j->view, j->style, j->ds, data, len, err);
+    tiles_count_render(j->tiles, TILES_RENDER_TILE, clock_now_ns() - start);
+    return rc;
+}
+
+void tiles_count_render(tiles_t *t, tiles_render_t kind, int64_t ns)
+{
+    stats_hist_add(&t->render[kind], ns);
+}
+
+static void cache_metrics(buf_t *b, tilecache_t *c, const char *name, size_t max)
+{
+    size_t bytes, entries, hits, misses;
+    char labels[64];
+    tilecache_stats(c, &bytes, &entries, &hits, &misses);
+    snprintf(labels, sizeof(labels), "cache=\"%s\"", name);
+    stats_write_count(b, "coopmap_tile_cache_hits_total", labels, hits);
+    stats_write_count(b, "coopmap_tile_cache_misses_total", labels, misses);
+    stats_write_count(b, "coopmap_tile_cache_bytes", labels, bytes);
+    stats_write_count(b, "coopmap_tile_cache_max_bytes", labels, max);
+    stats_write_count(b, "coopmap_tile_cache_entries", labels, entries);
+}
+
+void tiles_write_metrics(tiles_t *t, buf_t *b)
+{
+    stats_write_family(b, "coopmap_tile_cache_hits_total", "counter", "Tile cache hits.");
+    stats_write_family(b, "coopmap_tile_cache_misses_total", "counter", "Tile cache misses.");
+    stats_write_family(b, "coopmap_tile_cache_bytes", "gauge", "Bytes of PNG held.");
+    stats_write_family(b, "coopmap_tile_cache_max_bytes", "gauge", "The cache's budget.");
+    stats_write_family(b, "coopmap_tile_cache_entries", "gauge", "Tiles held.");
+    cache_metrics(b, t->cache, "tiles", t->cache_max);
+    cache_metrics(b, t->backgrounds, "backgrounds", BACKGROUND_BYTES);
+    stats_write_family(b, "coopmap_render_duration_seconds", "histogram",
+                       "Time spent drawing and encoding, by kind.");
+    stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"tile\"", &t->render[0]);
+    stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"map\"", &t->render[1]);
 }
 
 /* Cache keys carry the data version: a reload never serves old tiles. */
@@ -152,7 +195,7 @@ int tiles_get(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, doub
               tile_blob_t **out, error_t *err)
 {
     render_view_t view = render_tile_view(tile, scale);
-    job_t job = {&view, style, ds};
+    job_t job = {t, &view, style, ds};
     char key[256];
     if (render_view_is_empty(&view, style, ds)) {
         /* Any tile of this zoom with nothing on it looks the same. */

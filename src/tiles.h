@@ -4,7 +4,9 @@
 #define COOPMAP_TILES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "buf.h"
 #include "dataset.h"
 #include "error.h"
 #include "style.h"
@@ -43,5 +45,13 @@ int tiles_get(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, doub
 tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale);
 
 tilecache_t *tiles_cache(const tiles_t *t);
+
+/* Render times, for the metrics: tiles are counted by tiles_get(), static
+ * maps by their caller. */
+typedef enum tiles_render { TILES_RENDER_TILE, TILES_RENDER_MAP } tiles_render_t;
+void tiles_count_render(tiles_t *t, tiles_render_t kind, int64_t ns);
+
+/* Appends the caches' and renderers' counters in the Prometheus format. */
+void tiles_write_metrics(tiles_t *t, buf_t *b);
 
 #endif
