@@ -56,11 +56,16 @@ static void send_file(http_response_t *resp, const char *dir, const char *name)
         http_error(resp, 404, "no file '%s'", name);
         return;
     }
-    char *data = malloc(MAX_FILE);
-    size_t n = data ? fread(data, 1, MAX_FILE, fp) : 0;
+    /* Exactly the file's size: a response holds only what it sends. */
+    long size = fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : -1;
+    char *data = size >= 0 && size <= MAX_FILE && fseek(fp, 0, SEEK_SET) == 0
+                     ? malloc(size ? (size_t)size : 1)
+                     : NULL;
+    size_t n = data ? fread(data, 1, (size_t)size, fp) : 0;
     fclose(fp);
-    if (data == NULL) {
-        http_error(resp, 500, "out of memory");
+    if (data == NULL || n != (size_t)size) {
+        free(data);
+        http_error(resp, 404, "cannot read '%s'", name);
         return;
     }
     http_response_body(resp, 200, type, data, n);

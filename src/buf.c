@@ -122,3 +122,18 @@ void buf_json_string(buf_t *b, const char *s)
     buf_append(b, run, (size_t)(s - run));
     buf_append(b, "\"", 1);
 }
+
+void buf_url_encode(buf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("-_.~,:", c)) {
+            buf_append(b, (const char *)&c, 1);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            buf_append(b, esc, 3);
+        }
+    }
+}

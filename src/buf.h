@@ -29,6 +29,10 @@ void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2,
  * well-formed UTF-8 become U+FFFD, so the output is always valid JSON. */
 void buf_json_string(buf_t *b, const char *s);
 
+/* Appends s percent-encoded for a URL's path segment or query value:
+ * everything but letters, digits and "-_.~,:" becomes %XX. */
+void buf_url_encode(buf_t *b, const char *s);
+
 /* Hands the bytes to the caller, who frees them with free(); the buf is
  * left empty. Returns NULL if any append failed. */
 char *buf_steal(buf_t *b, size_t *len);

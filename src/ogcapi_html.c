@@ -195,7 +195,10 @@ static void feature_link(buf_t *b, const layer_t *l, const feature_t *f, const c
     buf_puts(b, "/collections/");
     html_escape(b, l->id);
     buf_puts(b, "/items/");
-    html_escape(b, f->id); /* ids are escaped, not percent-encoded: fine for browsers */
+    buf_t id = BUF_INIT; /* percent-encoded for the URL, then escaped for HTML */
+    buf_url_encode(&id, f->id);
+    html_escape(b, id.data ? id.data : "");
+    buf_free(&id);
     buf_puts(b, "?f=html\">");
     html_escape(b, f->id);
     buf_puts(b, "</a>");

@@ -18,27 +18,12 @@ typedef struct items_params {
     buf_t passthrough; /* the filters, re-encoded for next/prev links */
 } items_params_t;
 
-static void url_encode(buf_t *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("-_.~,:", c)) {
-            buf_append(b, (const char *)&c, 1);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            buf_append(b, esc, 3);
-        }
-    }
-}
-
 static void keep_param(buf_t *b, const char *name, const char *value)
 {
     buf_append(b, "&", 1);
-    url_encode(b, name);
+    buf_url_encode(b, name);
     buf_append(b, "=", 1);
-    url_encode(b, value);
+    buf_url_encode(b, value);
 }
 
 /* Sorts each query parameter into its slot; anything else must be a
@@ -290,7 +275,7 @@ static void write_item(buf_t *b, const layer_t *layer, const feature_t *f, geojs
     buf_puts(b, ",\"links\":[");
     buf_t self = BUF_INIT;
     buf_printf(&self, "%s/collections/%s/items/", base, layer->id);
-    url_encode(&self, f->id);
+    buf_url_encode(&self, f->id);
     add_link(b, &first, self.data ? self.data : "", "self", "application/geo+json", "This feature");
     buf_puts(&self, "?f=html");
     add_link(b, &first, self.data ? self.data : "", "alternate", "text/html",

@@ -5,6 +5,7 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <math.h>
 #include <proj.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "text.h"
 
 /* Everything one load needs; freed in one place (load_cleanup). */
 typedef struct load {
@@ -24,6 +26,8 @@ typedef struct load {
     int *src_field;                        /* OGR field index per layer field */
     int id_src_field;                      /* -1: use the FID */
     int repaired;
+    size_t bad_text; /* strings that were not UTF-8 (repaired) */
+    bbox_t area;     /* the source CRS's area of use, widened; lon/lat */
     layer_t *layer;
     error_t *err;
 } load_t;
@@ -107,6 +111,21 @@ static int pick_layer(load_t *ld)
     return ERR_OK;
 }
 
+/* Where the source CRS is valid, from PROJ's area of use, widened by a
+ * margin: projections stay usable a little beyond it, but a coordinate
+ * far outside is a wrong CRS or a broken value, not data. */
+static void set_area(load_t *ld, OGRSpatialReferenceH src)
+{
+    const double margin = 10;
+    double w, s, e, n;
+    const char *name = NULL;
+    ld->area = (bbox_t){-180, -90, 180, 90};
+    if (OSRIsGeographic(src) || !OSRGetAreaOfUse(src, &w, &s, &e, &n, &name) || w < -1000) return;
+    if (w > e) return; /* across the antimeridian: the whole range is fine */
+    ld->area = (bbox_t){fmax(w - margin, -180), fmax(s - margin, -90), fmin(e + margin, 180),
+                        fmin(n + margin, 90)};
+}
+
 static int setup_crs(load_t *ld)
 {
     OGRSpatialReferenceH src = OGR_L_GetSpatialRef(ld->ogr_layer);
@@ -125,6 +144,7 @@ static int setup_crs(load_t *ld)
     else
         snprintf(crs, sizeof(crs), "%s", OSRGetName(src) ? OSRGetName(src) : "unknown");
     ld->layer->source_crs = strdup(crs);
+    set_area(ld, src);
 
     if (OSRIsSame(src, ld->wgs84)) {
         int n = 0;
@@ -136,6 +156,15 @@ static int setup_crs(load_t *ld)
         return LOAD_FAIL(ld, ERR_CRS, "no transformation from %s to WGS84 (%s)", crs,
                          gdal_message());
     return ERR_OK;
+}
+
+/* A copy of a string from the source; bytes that are not UTF-8 (a
+ * Shapefile without its .cpg, say) become U+FFFD, counted for a warning. */
+static char *checked_text(load_t *ld, const char *s)
+{
+    if (text_utf8_valid(s, strlen(s))) return strdup(s);
+    ld->bad_text++;
+    return text_utf8_repair(s);
 }
 
 static field_type_t map_field_type(OGRFieldType t, OGRFieldSubType sub)
@@ -155,8 +184,11 @@ static field_type_t map_field_type(OGRFieldType t, OGRFieldSubType sub)
 static int add_field_from(load_t *ld, OGRFeatureDefnH defn, int src_index)
 {
     OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, src_index);
-    int rc = layer_add_field(ld->layer, OGR_Fld_GetNameRef(fd),
-                             map_field_type(OGR_Fld_GetType(fd), OGR_Fld_GetSubType(fd)));
+    char *name = checked_text(ld, OGR_Fld_GetNameRef(fd));
+    int rc = name ? layer_add_field(ld->layer, name,
+                                    map_field_type(OGR_Fld_GetType(fd), OGR_Fld_GetSubType(fd)))
+                  : ERR_NOMEM;
+    free(name);
     if (rc < 0) return LOAD_FAIL(ld, ERR_NOMEM, "out of memory");
     ld->src_field[rc] = src_index;
     return ERR_OK;
@@ -327,6 +359,44 @@ static int make_valid(load_t *ld, OGRGeometryH *h, long long fid)
     return ERR_OK;
 }
 
+static bool coordinate_ok(const bbox_t *a, double lon, double lat)
+{
+    return isfinite(lon) && isfinite(lat) && lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90 &&
+           lon >= a->minx && lon <= a->maxx && lat >= a->miny && lat <= a->maxy;
+}
+
+/* The first vertex (lon/lat) of h that coordinate_ok() refuses; false if
+ * there is none. */
+static bool find_bad_vertex(const load_t *ld, OGRGeometryH h, double *lon, double *lat)
+{
+    int n = OGR_G_GetGeometryCount(h);
+    if (n > 0) {
+        for (int i = 0; i < n; i++)
+            if (find_bad_vertex(ld, OGR_G_GetGeometryRef(h, i), lon, lat)) return true;
+        return false;
+    }
+    for (int i = 0; i < OGR_G_GetPointCount(h); i++) {
+        *lon = OGR_G_GetX(h, i), *lat = OGR_G_GetY(h, i);
+        if (!coordinate_ok(&ld->area, *lon, *lat)) return true;
+    }
+    return false;
+}
+
+/* Every coordinate finite, a real longitude and latitude, and inside the
+ * source CRS's area: what the renderer, the index and the writers assume.
+ * Checked before any repair, so a broken vertex is reported, not mended. */
+static int check_coordinates(load_t *ld, OGRGeometryH h, long long fid)
+{
+    double lon, lat;
+    if (!find_bad_vertex(ld, h, &lon, &lat)) return ERR_OK;
+    return LOAD_FAIL(ld, ERR_GEOMETRY, "feature %lld: coordinate (%.10g, %.10g) in lon/lat is %s",
+                     fid, lon, lat,
+                     !isfinite(lon) || !isfinite(lat)    ? "not a finite number"
+                     : fabs(lon) > 180 || fabs(lat) > 90 ? "outside lon -180..180, lat -90..90"
+                                                         : "far outside the area where the "
+                                                           "layer's CRS is valid");
+}
+
 static int read_geometry(load_t *ld, OGRFeatureH feat, geom_t **out)
 {
     long long fid = (long long)OGR_F_GetFID(feat);
@@ -344,6 +414,7 @@ static int read_geometry(load_t *ld, OGRFeatureH feat, geom_t **out)
     int rc = h ? ERR_OK : LOAD_FAIL(ld, ERR_GEOMETRY, "feature %lld: cannot linearise", fid);
     if (rc == ERR_OK && ld->to_wgs84 && OGR_G_Transform(h, ld->to_wgs84) != OGRERR_NONE)
         rc = LOAD_FAIL(ld, ERR_CRS, "feature %lld cannot be reprojected to WGS84", fid);
+    if (rc == ERR_OK) rc = check_coordinates(ld, h, fid);
     if (rc == ERR_OK) rc = make_valid(ld, &h, fid);
     if (rc == ERR_OK && (*out = convert_geometry(h)) == NULL)
         rc = LOAD_FAIL(ld, ERR_GEOMETRY, "feature %lld: unsupported geometry type %s", fid,
@@ -360,7 +431,7 @@ static char *feature_id(load_t *ld, OGRFeatureH feat)
         return strdup(text);
     }
     if (!OGR_F_IsFieldSetAndNotNull(feat, ld->id_src_field)) return NULL;
-    return strdup(OGR_F_GetFieldAsString(feat, ld->id_src_field));
+    return checked_text(ld, OGR_F_GetFieldAsString(feat, ld->id_src_field));
 }
 
 static value_t *read_values(load_t *ld, OGRFeatureH feat)
@@ -381,7 +452,7 @@ static value_t *read_values(load_t *ld, OGRFeatureH feat)
             v->u.r = OGR_F_GetFieldAsDouble(feat, src);
             break;
         case FIELD_STRING:
-            v->u.s = strdup(OGR_F_GetFieldAsString(feat, src));
+            v->u.s = checked_text(ld, OGR_F_GetFieldAsString(feat, src));
             v->is_null = v->u.s == NULL;
             break;
         }
@@ -423,6 +494,10 @@ static int read_features(load_t *ld)
         OGR_F_Destroy(feat);
     }
     if (rc != ERR_OK) return rc;
+    if (ld->bad_text)
+        log_warn("%s (layer '%s'): %zu strings were not UTF-8; their bad bytes read as U+FFFD "
+                 "(set the source's encoding, e.g. a .cpg file for a Shapefile)",
+                 ld->spec->source, layer->source_layer, ld->bad_text);
     if (CPLGetLastErrorType() >= CE_Failure && layer->nfeatures == 0)
         return LOAD_FAIL(ld, ERR_FORMAT, "read error: %s", gdal_message());
     layer->geom_type = layer->nfeatures ? layer->features[0].geom->type : GEOM_NONE;

@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Base letters for U+00C0..U+017F, in code point order; '?' passes the
@@ -91,4 +92,24 @@ int text_utf8_valid(const char *s, size_t n)
         i += len;
     }
     return 1;
+}
+
+char *text_utf8_repair(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(3 * n + 1); /* each bad byte may become 3 */
+    if (out == NULL) return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = text_utf8_seq((const unsigned char *)s + i, n - i);
+        if (len) {
+            memcpy(out + k, s + i, len);
+            k += len, i += len;
+        } else {
+            memcpy(out + k, "\xEF\xBF\xBD", 3);
+            k += 3, i++;
+        }
+    }
+    out[k] = '\0';
+    return out;
 }

@@ -18,6 +18,11 @@ int text_equal_folded(const char *a, const char *b);
  * callers that must refuse them check separately. */
 int text_utf8_valid(const char *s, size_t n);
 
+/* A malloc'd copy of s in which every byte that does not belong to
+ * well-formed UTF-8 is replaced by U+FFFD (the caller frees); NULL when
+ * out of memory. */
+char *text_utf8_repair(const char *s);
+
 /* Length of the well-formed UTF-8 sequence at s (1..4), or 0 if the bytes
  * at s[0..n-1] do not start one. */
 size_t text_utf8_seq(const unsigned char *s, size_t n);
