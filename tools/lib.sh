@@ -7,7 +7,8 @@ COOPMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev
   proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev
   zlib1g-dev fonts-dejavu-core libjs-leaflet"
-COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind python3-networkx poppler-utils clang-format chromium"
+COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind python3-networkx poppler-utils clang-format chromium
+  wrk clang libclang-rt-14-dev"
 
 # Installs the named Debian packages that are not installed yet; runs
 # apt-get only when something is missing.
