@@ -180,6 +180,7 @@ const char *http_status_code_name(int status);
 typedef struct http_offline {
     int status;
     char *content_type; /* NULL if none */
+    char *headers;      /* the other headers, "Name: value\r\n" each */
     char *body;
     size_t len;
 } http_offline_t;

@@ -58,8 +58,10 @@ struct http_request {
     http_conn_t *track;          /* head-deadline record; NULL offline */
     arena_t arena;
     const char *method, *version;
-    const char *target; /* as received */
-    const char *path;   /* decoded */
+    const char *target;    /* as received */
+    const char *path;      /* decoded */
+    const char **segments; /* the path's segments, each decoded: "/a/b" is a, b */
+    size_t nsegments;
     http_kv_t *query;
     size_t nquery;
     http_kv_t *headers;

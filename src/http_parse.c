@@ -121,6 +121,27 @@ static int parse_query(http_request_t *req, const char *q, const http_limits_t *
     return 0;
 }
 
+/* The path's segments, each decoded on its own: routes match segments,
+ * so a feature id may hold an encoded slash ("AT%2F22"). The whole path
+ * was decoded and checked already. */
+static int split_segments(http_request_t *req, const char *p, size_t n)
+{
+    size_t count = 1;
+    for (size_t i = 0; i < n; i++)
+        count += p[i] == '/';
+    req->segments = arena_alloc(&req->arena, count * sizeof(*req->segments));
+    if (req->segments == NULL) return -1;
+    for (size_t i = 0, start = 0; i <= n; i++) {
+        if (i < n && p[i] != '/') continue;
+        if (decode(&req->arena, p + start, i - start, false, &req->segments[req->nsegments]) !=
+            DECODE_OK)
+            return -1;
+        req->nsegments++;
+        start = i + 1;
+    }
+    return 0;
+}
+
 int http_parse_target(http_request_t *req, const char *target, const http_limits_t *lim,
                       const char **why)
 {
@@ -148,6 +169,12 @@ int http_parse_target(http_request_t *req, const char *target, const http_limits
     if (req->path == NULL) {
         int rc = decode(&req->arena, p, plen, false, &req->path);
         if (rc != DECODE_OK) return *why = decode_error(&req->arena, rc, "the path"), 400;
+        if (*p == '/' && split_segments(req, p + 1, plen - 1) != 0)
+            return *why = "out of memory", 503;
+    } else {
+        static const char *root[] = {""};
+        req->segments = root;
+        req->nsegments = 1;
     }
     return p[plen] == '?' ? parse_query(req, p + plen + 1, lim, why) : 0;
 }

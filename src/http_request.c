@@ -383,27 +383,28 @@ bool http_request_acceptable(http_request_t *req, http_response_t *resp)
     return ok;
 }
 
-/* Matches path against a pattern segment by segment; on success records
- * the {param} values (copied into the arena) in req. */
-static bool match_route(const char *pattern, const char *path, http_request_t *req)
+/* Matches the request's path segments against a pattern's; on success
+ * records the {param} values (borrowed from the request) in req. */
+static bool match_route(const char *pattern, http_request_t *req)
 {
     req->nparams = 0;
-    while (*pattern && *path) {
-        if (*pattern == '{') {
-            const char *close = strchr(pattern, '}');
-            size_t n = strcspn(path, "/");
-            if (close == NULL || n == 0 || req->nparams == MAX_ROUTE_PARAMS) return false;
-            const char *value = arena_strndup(&req->arena, path, n);
-            if (value == NULL) return false;
-            req->param_name[req->nparams] = pattern + 1;
-            req->param_value[req->nparams++] = value;
-            pattern = close + 1;
-            path += n;
-        } else if (*pattern++ != *path++) {
+    const char *p = pattern + 1; /* patterns start with '/' */
+    size_t i = 0;
+    for (;; i++) {
+        size_t n = strcspn(p, "/");
+        if (i == req->nsegments) return false;
+        const char *seg = req->segments[i];
+        if (n > 1 && p[0] == '{' && p[n - 1] == '}') {
+            if (seg[0] == '\0' || req->nparams == MAX_ROUTE_PARAMS) return false;
+            req->param_name[req->nparams] = p + 1;
+            req->param_value[req->nparams++] = seg;
+        } else if (strlen(seg) != n || memcmp(seg, p, n) != 0) {
             return false;
         }
+        if (p[n] == '\0') break;
+        p += n + 1;
     }
-    return *pattern == '\0' && *path == '\0';
+    return i + 1 == req->nsegments;
 }
 
 /* CORS preflight (and plain OPTIONS): what may be asked, for a day. The
@@ -425,7 +426,7 @@ void http_request_dispatch(http_request_t *req, http_response_t *resp)
 {
     const http_config_t *cfg = &req->srv->cfg;
     for (size_t i = 0; i < cfg->nroutes; i++) {
-        if (!match_route(cfg->routes[i].pattern, req->path, req)) continue;
+        if (!match_route(cfg->routes[i].pattern, req)) continue;
         req->route = i;
         if (strcmp(req->method, "OPTIONS") == 0) {
             preflight(req, resp);
@@ -489,6 +490,10 @@ int http_offline(const http_config_t *cfg, const char *method, const char *versi
     http_response_prepare(&srv, req, &resp);
     out->status = resp.status;
     out->content_type = resp.content_type ? strdup(resp.content_type) : NULL;
+    buf_t h = BUF_INIT;
+    for (size_t i = 0; i < resp.nheaders; i++)
+        buf_printf(&h, "%s: %s\r\n", resp.headers[i][0], resp.headers[i][1]);
+    out->headers = buf_steal(&h, NULL);
     out->body = malloc(resp.len + 1);
     if (out->body) {
         if (resp.len) memcpy(out->body, resp.body, resp.len);
@@ -503,6 +508,7 @@ int http_offline(const http_config_t *cfg, const char *method, const char *versi
 void http_offline_free(http_offline_t *out)
 {
     free(out->content_type);
+    free(out->headers);
     free(out->body);
     memset(out, 0, sizeof(*out));
 }

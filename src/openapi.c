@@ -132,6 +132,12 @@ static json_t *build(const dataset_t *ds, const char *base)
     json_object_set_new(paths, "/health",
                         get("getHealth", "Service status and data version", json_array(),
                             ok("Status", "application/json")));
+    json_object_set_new(paths, "/ready",
+                        get("getReady", "Ready for traffic: 200, or 503 while stopping",
+                            json_array(), ok("Readiness", "application/json")));
+    json_object_set_new(paths, "/metrics",
+                        get("getMetrics", "Counters in the Prometheus text format", json_array(),
+                            ok("Metrics", "text/plain")));
     for (size_t i = 0; i < dataset_layer_count(ds); i++) {
         const layer_t *l = dataset_layer(ds, i);
         char p[160];
@@ -157,6 +163,8 @@ static const char *const summaries[][2] = {
      "Features: bbox, bbox-crs, crs, limit, offset, properties, property=value filters"},
     {"/collections/{collectionId}/items/{featureId}", "One feature"},
     {"/health", "Service status and data version"},
+    {"/ready", "Ready for traffic: 200, or 503 while stopping"},
+    {"/metrics", "Counters, latencies, caches and queues in the Prometheus text format"},
 };
 
 void ogcapi_api(const http_request_t *req, http_response_t *resp, void *ctx)

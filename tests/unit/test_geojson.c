@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +107,29 @@ static void test_polygon_nesting(void **state)
     geom_destroy(g);
 }
 
+/* Whatever a coordinate holds (loading refuses these, but the writer must
+ * not depend on it), the output is short, valid JSON: the fixed-point
+ * path once overflowed a stack buffer on 1e308. */
+static void test_extreme_values(void **state)
+{
+    (void)state;
+    const double values[] = {1e308, -1e308, 1.7976931348623157e308, 9.1e15, -9.1e15,
+                             4.9e-324, -0.0, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        for (int crs = GEOJSON_CRS84; crs <= GEOJSON_EPSG3857; crs++) {
+            char *s = encode_point(values[i], 46.5, (geojson_crs_t)crs);
+            assert_true(strlen(s) < 120);
+            json_error_t err;
+            json_t *v = json_loads(s, 0, &err);
+            if (v == NULL) fail_msg("value %g crs %d: not JSON: %s", values[i], crs, s);
+            json_t *x = json_array_get(json_object_get(v, "coordinates"), crs == GEOJSON_EPSG4326);
+            if (isfinite(values[i]) && crs != GEOJSON_EPSG3857 && fabs(values[i]) >= 1e15)
+                assert_near(json_number_value(x) / values[i], 1, 1e-15);
+            json_decref(v);
+            free(s);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_coordinates_round_trip),
         cmocka_unit_test(test_numbers_and_strings),
         cmocka_unit_test(test_polygon_nesting),
+        cmocka_unit_test(test_extreme_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

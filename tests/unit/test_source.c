@@ -164,6 +164,25 @@ static void test_bad_inputs(void **state)
     expect_failure("nullid.geojson", NULL, "code", ERR_INVALID, "no value in id field 'code'");
     expect_failure("towns-sample.geojson", NULL, "serial", ERR_NOTFOUND,
                    "id field 'serial' does not exist");
+    /* Coordinates are checked before anything else looks at them. */
+    expect_failure("coord-huge.geojson", NULL, "code", ERR_GEOMETRY,
+                   "feature 1: coordinate (1e+308, 46.5) in lon/lat is outside lon -180..180");
+    expect_failure("coord-lat.geojson", NULL, NULL, ERR_GEOMETRY,
+                   "feature 1: coordinate (15.87, 95) in lon/lat is outside");
+    expect_failure("coord-far-3035.geojson", NULL, NULL, ERR_GEOMETRY,
+                   "far outside the area where the layer's CRS is valid");
+}
+
+/* Strings that are not UTF-8 are kept with U+FFFD for the bad bytes. */
+static void test_repairs_bad_text(void **state)
+{
+    (void)state;
+    layer_t *l = NULL;
+    error_t err = {0};
+    assert_int_equal(load("latin2.vrt", NULL, "code", &l, &err), ERR_OK);
+    assert_string_equal(value(l, layer_find(l, "A"), "name")->u.s, "Ormo\xef\xbf\xbd");
+    assert_string_equal(value(l, layer_find(l, "B"), "name")->u.s, "Lendava");
+    layer_destroy(l);
 }
 
 int main(void)
@@ -174,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_reprojects_from_laea),
         cmocka_unit_test(test_repairs_invalid_polygon),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_repairs_bad_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
