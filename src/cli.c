@@ -71,6 +71,8 @@ static const char usage[] =
     "  --max-network-cost N towns x (towns + ties) of one network's metrics\n"
     "                       (default 2e9, about 30 s on one core)\n"
     "  --max-network-vertices N  vertices of one /network GeoJSON (default 5e6)\n"
+    "  --shutdown-grace S   on SIGTERM, answer /ready with 503 for S seconds\n"
+    "                       before stopping, so load balancers drain (default 0)\n"
     "\n"
     "signals (serve): SIGHUP reloads the project (the old data keeps serving\n"
     "if the new one fails to load); SIGTERM or SIGINT stop cleanly.\n";
@@ -142,6 +144,7 @@ static const number_option_t numbers[] = {
     NUM("--max-distance-pairs", max_distance_pairs, 1, 1e10, true),
     NUM("--max-network-cost", max_network_cost, 1, 1e15, false),
     NUM("--max-network-vertices", max_network_vertices, 1, 1e10, true),
+    NUM("--shutdown-grace", shutdown_grace, 0, 3600, false),
 };
 
 /* 1: taken (or -1 after a message) when argv[*i] is a numeric option. */

@@ -11,6 +11,7 @@ typedef struct serve_numbers {
     double head_timeout, idle_timeout, max_connections, max_per_ip;
     double tile_queue, tile_timeout, heavy_threads, heavy_queue, heavy_timeout;
     double max_map_pixels, max_distance_pairs, max_network_cost, max_network_vertices;
+    double shutdown_grace;
 } serve_numbers_t;
 
 typedef struct options {

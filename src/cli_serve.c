@@ -1,11 +1,13 @@
 /* `coopmap serve`: load, build the tile service and the worker pools,
  * listen, and wait for signals (SIGHUP reloads, SIGTERM/SIGINT stop). */
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "clock.h"
 #include "app.h"
 #include "http.h"
 #include "log.h"
@@ -13,7 +15,23 @@
 #include "tiles.h"
 #include "cli_internal.h"
 
-static void wait_for_signals(app_t *app, const sigset_t *set)
+/* /ready says 503 for the grace period while everything else still
+ * serves; a second SIGTERM or SIGINT ends it early. */
+static void drain(const sigset_t *set, double grace)
+{
+    if (grace <= 0) return;
+    log_info("draining for %.1f s (/ready is 503)", grace);
+    struct timespec ts = {(time_t)grace, (long)((grace - (double)(time_t)grace) * 1e9)};
+    int64_t end = clock_now_ns() + (int64_t)(grace * 1e9);
+    while (clock_now_ns() < end) {
+        int sig = sigtimedwait(set, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) return;
+        int64_t left = end - clock_now_ns();
+        ts = (struct timespec){(time_t)(left / 1000000000), (long)(left % 1000000000)};
+    }
+}
+
+static void wait_for_signals(app_t *app, const sigset_t *set, double grace)
 {
     for (;;) {
         int sig = 0;
@@ -21,6 +39,7 @@ static void wait_for_signals(app_t *app, const sigset_t *set)
         if (sig != SIGHUP) {
             log_info("signal %d: shutting down", sig);
             app_set_stopping(app);
+            drain(set, grace);
             return;
         }
         error_t err = {0};
@@ -159,7 +178,7 @@ int cli_serve(const options_t *o)
     printf("coopmap %s serving %zu layers (data version %s) at %s\n", COOPMAP_VERSION,
            dataset_layer_count(ds), dataset_version(ds), url);
     fflush(stdout);
-    wait_for_signals(s.app, &set);
+    wait_for_signals(s.app, &set, o->n.shutdown_grace);
     serve_cleanup(&s);
     return 0;
 }
