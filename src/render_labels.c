@@ -3,6 +3,7 @@
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,16 @@ typedef struct label {
 typedef struct label_set {
     label_t *labels;
     size_t n;
+    size_t bytes; /* what the set holds: itself, its labels, their texts */
 } label_set_t;
+
+/* Bytes of placements cached over every dataset and style, for /metrics. */
+static atomic_size_t cached_bytes;
+
+size_t labels_cache_bytes(void)
+{
+    return atomic_load_explicit(&cached_bytes, memory_order_relaxed);
+}
 
 typedef struct label_cache {
     pthread_mutex_t lock;
@@ -218,6 +228,13 @@ static label_set_t *place(const style_t *style, dataset_t *ds, double zoom)
             set->labels[set->n++] = c[i].label;
     }
     free(c);
+    if (set->n < n) { /* keep only what was placed */
+        label_t *fit = realloc(set->labels, (set->n ? set->n : 1) * sizeof(label_t));
+        if (fit) set->labels = fit;
+    }
+    set->bytes = sizeof(*set) + set->n * sizeof(label_t);
+    for (size_t i = 0; i < set->n; i++)
+        set->bytes += strlen(set->labels[i].text) + 1;
     return set;
 }
 
@@ -232,8 +249,10 @@ static void *cache_create(void *arg)
 static void cache_destroy(void *obj)
 {
     label_cache_t *cache = obj;
-    for (int z = 0; z <= MAX_ZOOM_CACHED; z++)
+    for (int z = 0; z <= MAX_ZOOM_CACHED; z++) {
+        if (cache->zoom[z]) atomic_fetch_sub(&cached_bytes, cache->zoom[z]->bytes);
         set_free(cache->zoom[z]);
+    }
     pthread_mutex_destroy(&cache->lock);
     free(cache);
 }
@@ -254,7 +273,8 @@ static label_set_t *placement(const style_t *style, dataset_t *ds, double zoom, 
     label_cache_t *cache = dataset_attachment(ds, key, cache_create, cache_destroy, NULL);
     if (cache == NULL) return NULL;
     pthread_mutex_lock(&cache->lock);
-    if (cache->zoom[z] == NULL) cache->zoom[z] = place(style, ds, zoom);
+    if (cache->zoom[z] == NULL && (cache->zoom[z] = place(style, ds, zoom)) != NULL)
+        atomic_fetch_add(&cached_bytes, cache->zoom[z]->bytes);
     label_set_t *set = cache->zoom[z];
     pthread_mutex_unlock(&cache->lock);
     return set;

@@ -21,4 +21,8 @@ void labels_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
 bool labels_touch(const render_view_t *v, const style_t *style, dataset_t *ds,
                   const style_layer_t *sl);
 
+/* Bytes of label placements held in the per-dataset caches (all of them):
+ * one placement per style and whole zoom, freed with the dataset. */
+size_t labels_cache_bytes(void);
+
 #endif

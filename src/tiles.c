@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "render.h"
+#include "render_labels.h"
 #include "stats.h"
 
 #define MAX_STYLES       32
@@ -170,6 +171,9 @@ void tiles_write_metrics(tiles_t *t, buf_t *b)
     stats_write_family(b, "coopmap_tile_cache_entries", "gauge", "Tiles held.");
     cache_metrics(b, t->cache, "tiles", t->cache_max);
     cache_metrics(b, t->backgrounds, "backgrounds", BACKGROUND_BYTES);
+    stats_write_family(b, "coopmap_label_cache_bytes", "gauge",
+                       "Bytes of label placements cached (one per style and zoom).");
+    stats_write_count(b, "coopmap_label_cache_bytes", NULL, labels_cache_bytes());
     stats_write_family(b, "coopmap_render_duration_seconds", "histogram",
                        "Time spent drawing and encoding, by kind.");
     stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"tile\"", &t->render[0]);
