@@ -3,7 +3,11 @@
 set -euo pipefail
 : "${COOPMAP_ROOT:?set by ctest}"
 cd "$COOPMAP_ROOT"
-command -v clang-format >/dev/null || { echo "SKIPPED: clang-format is not installed"; exit 77; }
+if ! command -v clang-format >/dev/null; then
+    [ -z "${CI:-}" ] || { echo "FAIL (CI): clang-format is not installed"; exit 1; }
+    echo "SKIPPED: clang-format is not installed"
+    exit 77
+fi
 files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tools/bench/*.c' 2>/dev/null ||
     ls src/*.[ch] tests/unit/*.[ch] tools/bench/*.c)
 if clang-format --dry-run -Werror $files; then

@@ -12,7 +12,12 @@ NODE_DIR="$COOPMAP_ROOT/tests/node"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 RUN_TIMEOUT=${COOPMAP_BROWSER_TIMEOUT:-120}
 
+# A missing tool skips on a developer's machine but fails in CI.
 skip() {
+    if [ -n "${CI:-}" ]; then
+        echo "FAIL (CI): $*"
+        exit 1
+    fi
     echo "SKIPPED: $*"
     exit 77
 }
