@@ -246,12 +246,20 @@ static void send_network(const http_request_t *req, http_response_t *resp, void 
         http_error(resp, status_of(err.code), "%s", err.message);
         src = NULL;
     }
+    double cost = src ? estimated_cost(src, &j->params) : 0;
+    if (src && j->params.model == NETWORK_COMPLETE && cost > j->limits.max_network_cost) {
+        /* Exact for the complete model: refused before building it. */
+        http_error(resp, 413,
+                   "the metrics of the complete network of %zu towns (cost %.3g) are over the "
+                   "limit of %.3g; choose a sparser model or fewer countries",
+                   src->nodes->nfeatures, cost, j->limits.max_network_cost);
+        src = NULL;
+    }
     if (src == NULL) {
         free_network(j);
         return;
     }
-    run_or_defer(resp, estimated_cost(src, &j->params) <= INLINE_COST, run_network, free_network,
-                 j);
+    run_or_defer(resp, cost <= INLINE_COST, run_network, free_network, j);
 }
 
 void api_network(const http_request_t *req, http_response_t *resp, void *ctx)

@@ -22,6 +22,10 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)conn;
     http_request_t *req = http_request_new(cls, uri);
+    if (req) {
+        req->line_target = uri;
+        req->line_target_len = strlen(uri);
+    }
     char *query = strchr(uri, '?');
     if (query && query[1]) query[1] = '\0';
     return req;
@@ -42,7 +46,7 @@ static void release_nothing(void *arg)
 static enum MHD_Result queue(http_server_t *srv, struct MHD_Connection *conn, http_request_t *req,
                              http_response_t *resp)
 {
-    http_response_prepare(srv, req, resp);
+    if (!req->prepared) http_response_prepare(srv, req, resp);
     struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
         resp->len, (void *)resp->body, resp->release ? resp->release : release_nothing,
         resp->release_arg);
@@ -70,6 +74,10 @@ static void run_job(void *arg)
 {
     deferred_t *d = arg;
     http_run_deferred(d->resp);
+    /* The ETag's hash and gzip of a large answer are work too: done here,
+     * not on the HTTP thread that sends it. */
+    http_response_prepare(d->req->srv, d->req, d->resp);
+    d->req->prepared = true;
     d->req->done = d->resp;
     MHD_resume_connection(d->conn); /* on_request() is called again and sends it */
     free(d);
@@ -115,6 +123,23 @@ static bool defer(http_server_t *srv, struct MHD_Connection *conn, http_request_
     return false;
 }
 
+/* libmicrohttpd hands over the method, target and version as C strings
+ * cut from one request line in its buffer: "GET\0/a\0HTTP/1.1". A NUL byte
+ * the client sent inside one of them would silently shorten it, so the
+ * three must sit exactly end to end (spaces allowed after the method).
+ * Pointers outside that line (another layout) are not judged. */
+static bool line_has_nul(const http_request_t *req, const char *method, const char *version)
+{
+    const char *t = req->line_target;
+    if (t == NULL || method >= t || t - method > 64) return false;
+    const char *after = method + strlen(method) + 1;
+    while (after < t && *after == ' ')
+        after++;
+    if (after != t) return true;
+    if (version[0] == '\0' || version <= t || version > t + 65536) return false;
+    return version != t + req->line_target_len + 1;
+}
+
 /* The head is in: copy what the handlers read and refuse what no
  * endpoint can take (answered at once; libmicrohttpd then closes). */
 static enum MHD_Result begin(http_server_t *srv, struct MHD_Connection *conn, http_request_t *req,
@@ -129,6 +154,10 @@ static enum MHD_Result begin(http_server_t *srv, struct MHD_Connection *conn, ht
     req->track = ci ? ci->socket_context : NULL;
     http_conn_head_done(srv->conns, req->track);
     MHD_get_connection_values(conn, MHD_HEADER_KIND, copy_header, req);
+    if (line_has_nul(req, method, version)) {
+        req->early_status = 400;
+        req->early_error = "the request line holds a NUL byte";
+    }
     http_response_t resp = {.status = 200, .content_type = "application/json", .reject = -1};
     if (http_request_acceptable(req, &resp)) return MHD_YES;
     enum MHD_Result ret = queue(srv, conn, req, &resp);

@@ -66,7 +66,9 @@ struct http_request {
     size_t nquery;
     http_kv_t *headers;
     size_t nheaders, head_bytes;
-    int early_status; /* the target parser's verdict: 0 or a 4xx */
+    const char *line_target; /* where libmicrohttpd's request line holds the target */
+    size_t line_target_len;  /* its length as a C string, before the query was cut */
+    int early_status;        /* the target parser's verdict: 0 or a 4xx */
     const char *early_error;
     const char *param_name[MAX_ROUTE_PARAMS]; /* point into the pattern, end at '}' */
     const char *param_value[MAX_ROUTE_PARAMS];
@@ -75,7 +77,7 @@ struct http_request {
     int64_t start_ns;
     int status, reject;
     size_t bytes;
-    bool begun;
+    bool begun, prepared;
     http_response_t *done; /* a deferred response, ready once resumed */
 };
 

@@ -90,3 +90,29 @@ finish() {
     echo "$PASSES passed, $FAILURES failed"
     [ "$FAILURES" -eq 0 ]
 }
+
+# --- helpers for the hostile and limits tests ---------------------------------
+
+server_port() { # the port of the running server (from BASE)
+    echo "$BASE" | sed 's#.*:\([0-9]*\)/$#\1#'
+}
+
+# metric_value NAME [LABELS] < metrics text: the value of the sample
+# NAME{LABELS} (exact label text, e.g. 'reason="ip_limit"'), empty if absent.
+metric_value() {
+    local name=$1 labels=${2:-}
+    local key=$name
+    [ -n "$labels" ] && key="$name{$labels}"
+    awk -v k="$key" '$1 == k { print $2; exit }'
+}
+
+# wait_for_log PATTERN [TENTHS]: polls the server's stderr for an extended
+# regex, up to TENTHS tenths of a second (default 50); fails if not seen.
+wait_for_log() {
+    local pattern=$1 tries=${2:-50} _
+    for _ in $(seq 1 "$tries"); do
+        grep -qE "$pattern" "$WORK/server.err" && return 0
+        sleep 0.1
+    done
+    return 1
+}
