@@ -138,6 +138,11 @@ static bool measure(cairo_t *cr, const style_layer_t *sl, const layer_t *data, c
     if (f->geom->npoints == 0 || !style_text(sl, data, f, text, sizeof(text))) return false;
     double size = style_number(sl, STYLE_TEXT_SIZE, zoom, data, f);
     if (!(size > 0)) return false;
+    /* Static maps come at any fractional zoom, so their sizes would be new
+     * every time, and Pango, fontconfig and cairo keep every font size they
+     * have seen: a quarter pixel is invisible and keeps those caches
+     * bounded. Whole zooms (tiles) keep the style's exact sizes. */
+    if (zoom != floor(zoom)) size = fmax(0.25, round(size * 4) / 4);
     PangoLayout *layout = make_layout(cr, style_text_font(sl), size, text);
     int pw, ph;
     pango_layout_get_size(layout, &pw, &ph);

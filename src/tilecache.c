@@ -19,8 +19,9 @@ typedef struct entry {
     char *key;
     uint64_t hash;
     blob_impl_t *blob;
-    int status; /* the maker's result, once done */
-    error_t err;
+    size_t bytes; /* what the entry holds: the PNG, the blob, the key, itself */
+    int status;   /* the maker's result, once done */
+    error_t *err; /* its message for the waiters, when it failed (rare: on the heap) */
     int waiters;
     struct entry *hnext;       /* hash chain */
     struct entry *prev, *next; /* LRU list, ready entries only */
@@ -110,10 +111,11 @@ static void remove_entry(tilecache_t *c, entry_t *e)
     *p = e->hnext;
     if (e->blob) {
         lru_unlink(c, e);
-        c->bytes -= e->blob->pub.len;
+        c->bytes -= e->bytes;
         tile_blob_unref(&e->blob->pub);
     }
     c->entries--;
+    free(e->err);
     free(e->key);
     free(e);
 }
@@ -170,8 +172,10 @@ static int wait_for(tilecache_t *c, entry_t *e, tile_blob_t **out, error_t *err)
     int rc = e->status;
     if (rc == ERR_OK)
         *out = ref(e->blob);
-    else if (err)
-        *err = e->err;
+    else if (err && e->err)
+        *err = *e->err;
+    else
+        error_set(err, rc, "rendering failed");
     if (rc != ERR_OK && e->waiters == 0) /* failures are not cached */
         remove_entry(c, e);
     return rc;
@@ -214,21 +218,27 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
 
     unsigned char *data = NULL;
     size_t len = 0;
-    int rc = make(arg, &data, &len, &e->err);
+    error_t local = {0};
+    int rc = make(arg, &data, &len, &local);
     blob_impl_t *b = rc == ERR_OK ? make_blob(data, len) : NULL;
-    if (rc == ERR_OK && b == NULL) rc = error_set(&e->err, ERR_NOMEM, "out of memory");
+    if (rc == ERR_OK && b == NULL) rc = error_set(&local, ERR_NOMEM, "out of memory");
 
     pthread_mutex_lock(&c->lock);
     if (rc == ERR_OK) {
         e->blob = b;
-        c->bytes += len;
+        e->bytes = len + sizeof(*b) + sizeof(*e) + strlen(e->key) + 1;
+        c->bytes += e->bytes;
         lru_push(c, e);
         *out = ref(b);
         evict(c); /* may evict e itself if it alone exceeds the budget */
     } else {
         e->status = rc;
-        if (err) *err = e->err;
-        if (e->waiters == 0) remove_entry(c, e);
+        if (err) *err = local;
+        if (e->waiters == 0) {
+            remove_entry(c, e);
+        } else if ((e->err = malloc(sizeof(*e->err))) != NULL) {
+            *e->err = local;
+        }
     }
     pthread_cond_broadcast(&c->done);
     pthread_mutex_unlock(&c->lock);

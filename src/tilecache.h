@@ -35,7 +35,8 @@ tile_blob_t *tilecache_peek(tilecache_t *c, const char *key);
 
 void tile_blob_unref(tile_blob_t *blob);
 
-/* Counters for /health: bytes held, entries, hits, misses. */
+/* Counters for /health: bytes held (PNG bytes plus each entry's own
+ * bookkeeping, all the cache really keeps), entries, hits, misses. */
 void tilecache_stats(tilecache_t *c, size_t *bytes, size_t *entries, size_t *hits, size_t *misses);
 
 #endif
