@@ -217,7 +217,8 @@ int network_build(const network_source_t *src, const network_params_t *params, n
     if (rc == ERR_OK) rc = builders[params->model](&b);
     if (rc == ERR_OK) {
         if (params->cross_border) keep_cross_border(net);
-        qsort(net->edges, net->nedges, sizeof(*net->edges), cmp_edge);
+        if (net->nedges) /* edges is NULL when there are none */
+            qsort(net->edges, net->nedges, sizeof(*net->edges), cmp_edge);
     }
     network_build_cleanup(&b);
     if (rc != ERR_OK) {

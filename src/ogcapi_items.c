@@ -240,7 +240,8 @@ static void send_items(http_response_t *resp, const ogc_page_t *pg, items_params
     if (pg->fmt == OGC_HTML) {
         size_t start = o->offset < matched ? o->offset : matched;
         size_t n = matched - start > o->limit ? o->limit : matched - start;
-        html_items(&b, pg->ds, p->layer, ids + start, n, matched, pg->base);
+        /* ids is NULL when nothing matched: no arithmetic on it then. */
+        html_items(&b, pg->ds, p->layer, n ? ids + start : NULL, n, matched, pg->base);
         ogc_send_html(resp, &b);
     } else {
         write_collection(&b, pg->base, p, o, ids, matched);

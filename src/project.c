@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *project_default_path(void)
 {
@@ -41,7 +42,8 @@ static char *read_text(const char *path)
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) return NULL;
     char *text = NULL;
-    if (fseek(fp, 0, SEEK_END) == 0) {
+    struct stat st; /* a directory opens, and "ends" at LONG_MAX */
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && fseek(fp, 0, SEEK_END) == 0) {
         long n = ftell(fp);
         if (n >= 0 && fseek(fp, 0, SEEK_SET) == 0 && (text = malloc((size_t)n + 1))) {
             size_t got = fread(text, 1, (size_t)n, fp);
@@ -149,8 +151,10 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
     if (opt_string(root, "title", &p->title) || opt_string(root, "description", &p->description) ||
         opt_string(root, "attribution", &p->attribution) ||
         opt_string(root, "attribution_file", &attribution_file) ||
-        opt_string(root, "attribution_short", &p->attribution_short))
+        opt_string(root, "attribution_short", &p->attribution_short)) {
+        free(attribution_file);
         return error_set(err, ERR_FORMAT, "%s: a top-level member has the wrong type", path);
+    }
     if (attribution_file) {
         char *full = resolve(path, attribution_file);
         free(attribution_file);
@@ -176,6 +180,24 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
     return parse_network(path, json_object_get(root, "network"), p, err);
 }
 
+/* Validates a parsed project file (root is borrowed). */
+static int from_json(const char *path, json_t *root, project_t **out, error_t *err)
+{
+    project_t *p = calloc(1, sizeof(*p));
+    int rc = ERR_NOMEM;
+    if (p == NULL || (p->path = strdup(path)) == NULL)
+        error_set(err, ERR_NOMEM, "out of memory");
+    else
+        rc = parse_project(path, root, p, err);
+    if (rc != ERR_OK) {
+        project_destroy(p);
+        return rc;
+    }
+    if (p->title == NULL) p->title = strdup("coopmap");
+    *out = p;
+    return ERR_OK;
+}
+
 int project_load(const char *path, project_t **out, error_t *err)
 {
     json_error_t jerr;
@@ -188,20 +210,22 @@ int project_load(const char *path, project_t **out, error_t *err)
         return error_set(err, ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
                          jerr.column, jerr.text);
     }
-    project_t *p = calloc(1, sizeof(*p));
-    int rc = ERR_NOMEM;
-    if (p == NULL || (p->path = strdup(path)) == NULL)
-        error_set(err, ERR_NOMEM, "out of memory");
-    else
-        rc = parse_project(path, root, p, err);
+    int rc = from_json(path, root, out, err);
     json_decref(root);
-    if (rc != ERR_OK) {
-        project_destroy(p);
-        return rc;
-    }
-    if (p->title == NULL) p->title = strdup("coopmap");
-    *out = p;
-    return ERR_OK;
+    return rc;
+}
+
+int project_load_text(const char *text, size_t len, const char *path, project_t **out, error_t *err)
+{
+    json_error_t jerr;
+    *out = NULL;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    if (root == NULL)
+        return error_set(err, ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
+                         jerr.column, jerr.text);
+    int rc = from_json(path, root, out, err);
+    json_decref(root);
+    return rc;
 }
 
 project_t *project_destroy(project_t *p)

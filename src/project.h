@@ -60,6 +60,12 @@ typedef struct project {
  * caller frees with project_destroy(). */
 int project_load(const char *path, project_t **out, error_t *err);
 
+/* The same from len bytes of text (no NUL needed); path stands for the
+ * file: in messages, and relative sources and the attribution file are
+ * resolved against its directory. */
+int project_load_text(const char *text, size_t len, const char *path, project_t **out,
+                      error_t *err);
+
 project_t *project_destroy(project_t *p);
 
 /* The default project shipped in geodata/ (a static string). */

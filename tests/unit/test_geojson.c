@@ -113,8 +113,9 @@ static void test_polygon_nesting(void **state)
 static void test_extreme_values(void **state)
 {
     (void)state;
-    const double values[] = {1e308, -1e308, 1.7976931348623157e308, 9.1e15, -9.1e15,
-                             4.9e-324, -0.0, INFINITY, -INFINITY, NAN};
+    const double values[] = {
+        1e308,     -1e308, 1.7976931348623157e308, 9.1e15, -9.1e15, 4.9e-324, -0.0, INFINITY,
+        -INFINITY, NAN};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
         for (int crs = GEOJSON_CRS84; crs <= GEOJSON_EPSG3857; crs++) {
             char *s = encode_point(values[i], 46.5, (geojson_crs_t)crs);
@@ -133,10 +134,8 @@ static void test_extreme_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_point_text),
-        cmocka_unit_test(test_coordinates_round_trip),
-        cmocka_unit_test(test_numbers_and_strings),
-        cmocka_unit_test(test_polygon_nesting),
+        cmocka_unit_test(test_point_text),          cmocka_unit_test(test_coordinates_round_trip),
+        cmocka_unit_test(test_numbers_and_strings), cmocka_unit_test(test_polygon_nesting),
         cmocka_unit_test(test_extreme_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
