@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "project.h"
-#include "source.h"
+#include "data/dataset.h"
+#include "data/project.h"
+#include "data/source.h"
 #include "cli_internal.h"
 
 static const char usage[] =

@@ -2,7 +2,7 @@
 #ifndef COOPMAP_CLI_INTERNAL_H
 #define COOPMAP_CLI_INTERNAL_H
 
-#include "dataset.h"
+#include "data/dataset.h"
 
 /* serve's numbers: limits, queues, timeouts and caches (see the usage text
  * in cli.c for what each means and its default). */

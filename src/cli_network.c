@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "cli_internal.h"
-#include "network_out.h"
+#include "network/network_out.h"
 
 static int print_buf(buf_t *b)
 {

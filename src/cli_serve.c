@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "clock.h"
-#include "app.h"
-#include "http.h"
-#include "log.h"
-#include "pool.h"
-#include "tiles.h"
+#include "api/api.h"
+#include "util/clock.h"
+#include "api/app.h"
+#include "http/http.h"
+#include "util/log.h"
+#include "util/pool.h"
+#include "render/tiles.h"
 #include "cli_internal.h"
 
 /* /ready says 503 for the grace period while everything else still

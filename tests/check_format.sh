@@ -9,7 +9,7 @@ if ! command -v clang-format >/dev/null; then
     exit 77
 fi
 files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tests/unit/*.h' 'tests/fuzz/*.c' 'tests/fuzz/*.h' 'tools/bench/*.c' 2>/dev/null ||
-    ls src/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tools/bench/*.c)
+    ls src/*.[ch] src/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] tools/bench/*.c)
 if clang-format --dry-run -Werror $files; then
     echo "1 passed, 0 failed"
 else

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fuzzutil.h"
-#include "geojson.h"
+#include "data/geojson.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

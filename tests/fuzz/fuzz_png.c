@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzzutil.h"
-#include "png.h"
+#include "render/png.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

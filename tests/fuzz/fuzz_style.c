@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "fuzzutil.h"
-#include "style.h"
-#include "text.h"
+#include "render/style.h"
+#include "util/text.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

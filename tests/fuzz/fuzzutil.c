@@ -7,12 +7,12 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "api.h"
-#include "app.h"
-#include "log.h"
-#include "project.h"
-#include "text.h"
-#include "tiles.h"
+#include "api/api.h"
+#include "api/app.h"
+#include "util/log.h"
+#include "data/project.h"
+#include "util/text.h"
+#include "render/tiles.h"
 
 /* fontconfig's caches live as long as the process (tests/lsan.supp says
  * the same for the other tests); built in so the targets run alone. */

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "dataset.h"
-#include "http.h"
+#include "data/dataset.h"
+#include "http/http.h"
 
 /* Prints the message and aborts, so libFuzzer records the input. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

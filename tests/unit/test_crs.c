@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "crs.h"
+#include "data/crs.h"
 #include "testutil.h"
 
 #define NPOINTS 2000

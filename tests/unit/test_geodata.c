@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "project.h"
+#include "data/dataset.h"
+#include "data/project.h"
 #include "testutil.h"
 
 static dataset_t *ds;

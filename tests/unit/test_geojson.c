@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geojson.h"
+#include "data/geojson.h"
 #include "testutil.h"
 
 static char *encode_point(double lon, double lat, geojson_crs_t crs)

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "geom.h"
+#include "data/geom.h"
 #include "testutil.h"
 
 /* A 4x4 square with a 2x2 hole, both written clockwise. */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph.h"
+#include "network/graph.h"
 #include "testutil.h"
 
 /* Looser than the module's own 1e-12 so the reference, which sums paths in

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "http/http.h"
 #include "testutil.h"
 
 /* /echo?q=...: returns q as a JSON string (or the names of all parameters). */

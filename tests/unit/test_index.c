@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index.h"
+#include "data/index.h"
 
 /* Overridable so a valgrind run can use fewer; CI runs the full count. */
 #ifndef QUERY_COUNT

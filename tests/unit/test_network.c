@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "geodesy.h"
-#include "network.h"
-#include "project.h"
+#include "data/dataset.h"
+#include "network/geodesy.h"
+#include "network/network.h"
+#include "data/project.h"
 #include "testutil.h"
-#include "text.h"
+#include "util/text.h"
 
 static dataset_t *ds;
 static const network_source_t *src;

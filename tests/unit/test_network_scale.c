@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geodesy.h"
-#include "graph.h"
-#include "network.h"
+#include "network/geodesy.h"
+#include "network/graph.h"
+#include "network/network.h"
 #include "testutil.h"
 
 #define N 1500

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "project.h"
+#include "data/dataset.h"
+#include "data/project.h"
 #include "testutil.h"
 
 static void test_default_project(void **state)

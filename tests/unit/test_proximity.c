@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proximity.h"
+#include "network/proximity.h"
 #include "testutil.h"
 
 /* Overridable so a valgrind run can use fewer; CI runs the full count. */

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crs.h"
-#include "query.h"
+#include "data/crs.h"
+#include "data/query.h"
 #include "testutil.h"
 
 static uint64_t seed = 1;

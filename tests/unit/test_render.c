@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crs.h"
-#include "dataset.h"
-#include "project.h"
-#include "render.h"
+#include "data/crs.h"
+#include "data/dataset.h"
+#include "data/project.h"
+#include "render/render.h"
 #include "testutil.h"
-#include "tiles.h"
+#include "render/tiles.h"
 
 static dataset_t *ds;
 static tiles_t *tiles;

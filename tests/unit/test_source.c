@@ -8,8 +8,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "layer.h"
-#include "source.h"
+#include "data/layer.h"
+#include "data/source.h"
 #include "testutil.h"
 
 static int load(const char *file, const char *layer, const char *id_field, layer_t **out,

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "project.h"
-#include "style.h"
-#include "style_internal.h"
+#include "data/dataset.h"
+#include "data/project.h"
+#include "render/style.h"
+#include "render/style_internal.h"
 #include "testutil.h"
 
 static dataset_t *ds;

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "pool.h"
-#include "stats.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/pool.h"
+#include "util/stats.h"
 #include "testutil.h"
-#include "text.h"
+#include "util/text.h"
 
 static void test_utf8(void **state)
 {

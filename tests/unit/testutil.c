@@ -2,8 +2,8 @@
 
 #include <stdio.h>
 
-#include "dataset.h"
-#include "project.h"
+#include "data/dataset.h"
+#include "data/project.h"
 #include <stdlib.h>
 
 static const char *join(const char *env, const char *fallback, const char *name)

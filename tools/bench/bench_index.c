@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "index.h"
+#include "data/index.h"
 
 #define BRUTE_BUDGET_S  2.5  /* cap on each brute-force loop */
 #define INDEX_BUDGET_S  2.0  /* cap on each index loop */

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dataset.h"
-#include "project.h"
+#include "data/dataset.h"
+#include "data/project.h"
 
 static double now_ms(void)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "network.h"
+#include "network/network.h"
 
 static double now_s(void)
 {

@@ -1,0 +1,37 @@
+#include "api/api.h"
+
+#include "api/ogcapi.h"
+
+static const http_route_t routes[] = {
+    {"/", ogcapi_landing},
+    {"/health", api_health},
+    {"/ready", api_ready},
+    {"/metrics", api_metrics},
+    {"/conformance", ogcapi_conformance},
+    {"/api", ogcapi_api},
+    {"/collections", ogcapi_collections},
+    {"/collections/{collectionId}", ogcapi_collection},
+    {"/collections/{collectionId}/items", ogcapi_items},
+    {"/collections/{collectionId}/items/{featureId}", ogcapi_item},
+    {"/distances", api_distances},
+    {"/network", api_network},
+    {"/network/metrics", api_network_metrics},
+    {"/tiles", api_tiles_list},
+    {"/tiles/{style}", api_tilejson},
+    {"/tiles/{style}/{z}/{x}/{y}", api_tile},
+    {"/map.png", api_map},
+    {"/map.svg", api_map},
+    {"/map.pdf", api_map},
+    {"/viewer", api_viewer},
+    {"/embed", api_embed},
+    {"/web/{file}", api_web_file},
+    {"/assets/leaflet/{file}", api_leaflet},
+    {"/assets/leaflet/images/{file}", api_leaflet_image},
+    {"/geodesic", api_geodesic},
+};
+
+const http_route_t *api_routes(size_t *count)
+{
+    *count = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}

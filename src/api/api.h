@@ -1,0 +1,37 @@
+/* The service's endpoints: the route table and its handlers. Handlers read
+ * the dataset and encode responses; they never touch sockets. */
+#ifndef COOPMAP_API_H
+#define COOPMAP_API_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+
+/* The route table (static); handlers expect an app_t * as ctx. */
+const http_route_t *api_routes(size_t *count);
+
+/* Operations: /health, /ready, /metrics (api_ops.c). */
+void api_health(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_ready(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_metrics(const http_request_t *req, http_response_t *resp, void *ctx);
+
+/* Tiles and static maps (api_tiles.c, api_map.c). */
+void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
+
+/* Browser pages and their assets (api_web.c). */
+void api_viewer(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_embed(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_web_file(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_leaflet(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_leaflet_image(const http_request_t *req, http_response_t *resp, void *ctx);
+
+/* Network endpoints (api_network.c). */
+void api_distances(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_network(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_network_metrics(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx);
+
+#endif

@@ -1,0 +1,160 @@
+/* GET /map.png, /map.svg, /map.pdf: a static map of a bbox or a centre and
+ * zoom, rendered on the worker pool. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "util/clock.h"
+#include "api/app.h"
+#include "render/render_static.h"
+#include "render/tiles.h"
+
+#define MAX_PX           4096
+#define SMALL_MAP_PIXELS (1024.0 * 1024.0)
+
+typedef struct map_job {
+    render_view_t view;
+    tiles_t *tiles;
+    const style_t *style;
+    dataset_t *ds; /* a reference, released by free_map_job() */
+    static_format_t format;
+    bool north;
+} map_job_t;
+
+static void render_map_job(void *arg, http_response_t *resp)
+{
+    map_job_t *j = arg;
+    static const char *const types[] = {"image/png", "image/svg+xml", "application/pdf"};
+    unsigned char *data = NULL;
+    size_t len = 0;
+    error_t err = {0};
+    int64_t start = clock_now_ns();
+    if (render_static(&j->view, j->style, j->ds, dataset_attribution_short(j->ds), j->north,
+                      j->format, &data, &len, &err) != ERR_OK)
+        http_error(resp, 500, "%s", err.message);
+    else
+        http_response_body(resp, 200, types[j->format], (char *)data, len);
+    tiles_count_render(j->tiles, TILES_RENDER_MAP, clock_now_ns() - start);
+    http_response_last_modified(resp, dataset_loaded_at(j->ds));
+}
+
+static void free_map_job(void *arg)
+{
+    map_job_t *j = arg;
+    dataset_unref(j->ds);
+    free(j);
+}
+
+/* Exactly `want` finite numbers. */
+static int numbers(const char *text, double *v, int want)
+{
+    if (http_parse_numbers(text, v, want) != want) return -1;
+    for (int i = 0; i < want; i++)
+        if (!isfinite(v[i])) return -1;
+    return 0;
+}
+
+static int size_param(const http_request_t *req, const char *name, int def, int *out,
+                      http_response_t *resp)
+{
+    const char *text = http_request_query(req, name);
+    char *end;
+    long v = text ? strtol(text, &end, 10) : def;
+    if (text && (*text == '\0' || *end != '\0' || v < 1 || v > MAX_PX)) {
+        http_error(resp, 400, "%s: must be a whole number of pixels, 1..%d", name, MAX_PX);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Fills the view from bbox or center+zoom; sets a 400 and returns -1. */
+static int parse_view(const http_request_t *req, http_response_t *resp, render_view_t *v,
+                      int max_zoom)
+{
+    int width, height;
+    double scale = 1, b[4], c[2], zoom;
+    const char *bbox = http_request_query(req, "bbox"), *center = http_request_query(req, "center");
+    const char *zt = http_request_query(req, "zoom"), *st = http_request_query(req, "scale");
+    if (size_param(req, "width", 800, &width, resp) ||
+        size_param(req, "height", 600, &height, resp))
+        return -1;
+    if (st && strcmp(st, "1") != 0 && strcmp(st, "2") != 0) {
+        http_error(resp, 400, "scale: 1 or 2");
+        return -1;
+    }
+    scale = st ? atof(st) : 1;
+    if (bbox) {
+        if (numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 ||
+            b[1] < -85.06 || b[3] > 85.06) {
+            http_error(resp, 400,
+                       "bbox: want west,south,east,north in degrees, west < east, "
+                       "south < north");
+            return -1;
+        }
+        *v = render_bbox_view((bbox_t){b[0], b[1], b[2], b[3]}, width, height, scale, max_zoom);
+        return 0;
+    }
+    char *end = NULL;
+    zoom = zt ? strtod(zt, &end) : -1;
+    if (!center || numbers(center, c, 2) || fabs(c[0]) > 180 || fabs(c[1]) > 85.05 || !zt ||
+        *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
+        http_error(resp, 400,
+                   "give bbox=west,south,east,north, or center=lon,lat and "
+                   "zoom=0..%d",
+                   max_zoom);
+        return -1;
+    }
+    *v = render_center_view(c[0], c[1], zoom, width, height, scale);
+    return 0;
+}
+
+void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    tiles_t *t = app_tiles(ctx);
+    static const char *const known[] = {"bbox",  "center", "zoom",  "width", "height",
+                                        "style", "scale",  "north", NULL};
+    const char *path = http_request_path(req), *bad = http_request_unknown_query(req, known);
+    static_format_t format = strstr(path, ".svg")   ? STATIC_SVG
+                             : strstr(path, ".pdf") ? STATIC_PDF
+                                                    : STATIC_PNG;
+    if (t == NULL) {
+        http_error(resp, 404, "this server renders no maps");
+        return;
+    }
+    if (bad) {
+        http_error(resp, 400, "unknown parameter '%.60s'", bad);
+        return;
+    }
+    const char *name = http_request_query(req, "style");
+    const style_t *style = tiles_style(t, name ? name : "default");
+    if (style == NULL) {
+        http_error(resp, 404, "no style '%.60s'; see /tiles", name ? name : "default");
+        return;
+    }
+    render_view_t view;
+    if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0) return;
+    /* Cost: the device pixels drawn. Small maps render beside the tiles,
+     * large ones on the heavy queue, too large ones not at all. */
+    double pixels = view.width * view.scale * view.height * view.scale;
+    double max = app_limits(ctx)->max_map_pixels;
+    if (pixels > max) {
+        http_error(resp, 413,
+                   "a map of %.0f pixels is over the limit of %.0f (width x height x scale^2)",
+                   pixels, max);
+        return;
+    }
+    const char *north = http_request_query(req, "north");
+    map_job_t *job = malloc(sizeof(*job));
+    if (job == NULL) {
+        http_error(resp, 503, "out of memory");
+        return;
+    }
+    *job = (map_job_t){view,   t,
+                       style,  app_acquire(ctx),
+                       format, north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
+    http_work_t work = pixels > SMALL_MAP_PIXELS ? HTTP_WORK_HEAVY : HTTP_WORK_TILE;
+    http_defer(resp, work, render_map_job, free_map_job, job);
+}

@@ -1,0 +1,182 @@
+/* GET /api: the OpenAPI 3.0 definition of the service, built from the
+ * loaded collections (each collection's items path lists its queryables). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/ogcapi.h"
+#include "api/ogcapi_html.h"
+
+static json_t *ref(const char *name)
+{
+    char text[128];
+    snprintf(text, sizeof(text), "#/components/parameters/%s", name);
+    return json_pack("{s:s}", "$ref", text);
+}
+
+static json_t *param(const char *name, const char *in, const char *desc, json_t *schema)
+{
+    return json_pack("{s:s, s:s, s:s, s:b, s:o, s:b}", "name", name, "in", in, "description", desc,
+                     "required", strcmp(in, "path") == 0, "schema", schema, "explode", 0);
+}
+
+static json_t *crs_enum(void)
+{
+    return json_pack("{s:s, s:s, s:[sss]}", "type", "string", "format", "uri", "enum", OGC_CRS84,
+                     OGC_EPSG4326, OGC_EPSG3857);
+}
+
+static json_t *components(const dataset_t *ds)
+{
+    json_t *ids = json_array();
+    for (size_t i = 0; i < dataset_layer_count(ds); i++)
+        json_array_append_new(ids, json_string(dataset_layer(ds, i)->id));
+    json_t *params = json_object();
+    json_object_set_new(
+        params, "f",
+        param("f", "query", "Output format (default: by Accept)",
+              json_pack("{s:s, s:[ss]}", "type", "string", "enum", "json", "html")));
+    json_object_set_new(params, "collectionId",
+                        param("collectionId", "path", "A collection id",
+                              json_pack("{s:s, s:o}", "type", "string", "enum", ids)));
+    json_object_set_new(
+        params, "featureId",
+        param("featureId", "path", "A feature id", json_pack("{s:s}", "type", "string")));
+    json_object_set_new(params, "bbox",
+                        param("bbox", "query",
+                              "minx,miny,maxx,maxy (or the 6-number 3D form) in bbox-crs; "
+                              "west > east crosses the antimeridian",
+                              json_pack("{s:s, s:i, s:i, s:{s:s}}", "type", "array", "minItems", 4,
+                                        "maxItems", 6, "items", "type", "number")));
+    json_object_set_new(params, "bbox-crs", param("bbox-crs", "query", "CRS of bbox", crs_enum()));
+    json_object_set_new(params, "crs", param("crs", "query", "CRS of the output", crs_enum()));
+    json_object_set_new(params, "limit",
+                        param("limit", "query", "Features per page (larger values are capped)",
+                              json_pack("{s:s, s:i, s:i, s:i}", "type", "integer", "minimum", 1,
+                                        "maximum", OGC_LIMIT_MAX, "default", OGC_LIMIT_DEFAULT)));
+    json_object_set_new(
+        params, "offset",
+        param("offset", "query", "Features to skip",
+              json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 0, "default", 0)));
+    json_object_set_new(
+        params, "properties",
+        param("properties", "query", "Comma-separated properties to include",
+              json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string")));
+    json_object_set_new(params, "datetime",
+                        param("datetime", "query", "Accepted; the data has no time",
+                              json_pack("{s:s}", "type", "string")));
+    json_t *error =
+        json_pack("{s:s, s:{s:{s:{s:s, s:[ss], s:{s:{s:s}, s:{s:s}}}}}}", "description",
+                  "An error: {code, description}", "content", "application/json", "schema", "type",
+                  "object", "required", "code", "description", "properties", "code", "type",
+                  "string", "description", "type", "string");
+    return json_pack("{s:o, s:{s:o}}", "parameters", params, "responses", "Error", error);
+}
+
+static json_t *ok(const char *desc, const char *type)
+{
+    return json_pack("{s:{s:s, s:{s:{s:{s:s}}}}, s:{s:s}, s:{s:s}, s:{s:s}}", "200", "description",
+                     desc, "content", type, "schema", "type", "object", "400", "$ref",
+                     "#/components/responses/Error", "404", "$ref", "#/components/responses/Error",
+                     "406", "$ref", "#/components/responses/Error");
+}
+
+static json_t *get(const char *id, const char *summary, json_t *params, json_t *responses)
+{
+    return json_pack("{s:{s:s, s:s, s:o, s:o}}", "get", "operationId", id, "summary", summary,
+                     "parameters", params, "responses", responses);
+}
+
+static json_t *items_path(const layer_t *l)
+{
+    json_t *params = json_pack("[oooooooo]", ref("f"), ref("bbox"), ref("bbox-crs"), ref("crs"),
+                               ref("limit"), ref("offset"), ref("properties"), ref("datetime"));
+    for (size_t k = 0; k < l->nfields; k++) {
+        const char *type = field_type_name(l->fields[k].type);
+        json_array_append_new(params, param(l->fields[k].name, "query", "Equals this value",
+                                            json_pack("{s:s}", "type", type)));
+    }
+    char id[160], summary[300];
+    snprintf(id, sizeof(id), "getItems_%s", l->id);
+    snprintf(summary, sizeof(summary), "Features of %s", l->title);
+    return get(id, summary, params, ok("A GeoJSON FeatureCollection", "application/geo+json"));
+}
+
+static json_t *item_path(const layer_t *l)
+{
+    char id[160], summary[300];
+    snprintf(id, sizeof(id), "getItem_%s", l->id);
+    snprintf(summary, sizeof(summary), "One feature of %s", l->title);
+    return get(id, summary, json_pack("[ooo]", ref("featureId"), ref("f"), ref("crs")),
+               ok("A GeoJSON Feature", "application/geo+json"));
+}
+
+static json_t *build(const dataset_t *ds, const char *base)
+{
+    json_t *paths = json_object();
+    json_object_set_new(paths, "/",
+                        get("getLanding", "Landing page", json_pack("[o]", ref("f")),
+                            ok("Links", "application/json")));
+    json_object_set_new(paths, "/conformance",
+                        get("getConformance", "Conformance classes", json_pack("[o]", ref("f")),
+                            ok("conformsTo", "application/json")));
+    json_object_set_new(paths, "/api",
+                        get("getApi", "This API definition", json_pack("[o]", ref("f")),
+                            ok("OpenAPI 3.0", "application/vnd.oai.openapi+json;version=3.0")));
+    json_object_set_new(paths, "/collections",
+                        get("getCollections", "The collections", json_pack("[o]", ref("f")),
+                            ok("Collections", "application/json")));
+    json_object_set_new(paths, "/collections/{collectionId}",
+                        get("getCollection", "One collection",
+                            json_pack("[oo]", ref("collectionId"), ref("f")),
+                            ok("A collection", "application/json")));
+    json_object_set_new(paths, "/health",
+                        get("getHealth", "Service status and data version", json_array(),
+                            ok("Status", "application/json")));
+    json_object_set_new(paths, "/ready",
+                        get("getReady", "Ready for traffic: 200, or 503 while stopping",
+                            json_array(), ok("Readiness", "application/json")));
+    json_object_set_new(paths, "/metrics",
+                        get("getMetrics", "Counters in the Prometheus text format", json_array(),
+                            ok("Metrics", "text/plain")));
+    for (size_t i = 0; i < dataset_layer_count(ds); i++) {
+        const layer_t *l = dataset_layer(ds, i);
+        char p[160];
+        snprintf(p, sizeof(p), "/collections/%s/items", l->id);
+        json_object_set_new(paths, p, items_path(l));
+        snprintf(p, sizeof(p), "/collections/%s/items/{featureId}", l->id);
+        json_object_set_new(paths, p, item_path(l));
+    }
+    const char *desc = dataset_description(ds);
+    return json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3", "info",
+                     "title", dataset_title(ds), "version", COOPMAP_VERSION, "description",
+                     desc ? desc : "", "servers", "url", base, "paths", paths, "components",
+                     components(ds));
+}
+
+static const char *const summaries[][2] = {
+    {"/", "Landing page"},
+    {"/conformance", "Conformance classes"},
+    {"/api", "This API definition (OpenAPI 3.0)"},
+    {"/collections", "The collections"},
+    {"/collections/{collectionId}", "One collection: extent, CRSs, links"},
+    {"/collections/{collectionId}/items",
+     "Features: bbox, bbox-crs, crs, limit, offset, properties, property=value filters"},
+    {"/collections/{collectionId}/items/{featureId}", "One feature"},
+    {"/health", "Service status and data version"},
+    {"/ready", "Ready for traffic: 200, or 503 while stopping"},
+    {"/metrics", "Counters, latencies, caches and queues in the Prometheus text format"},
+};
+
+void ogcapi_api(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    ogc_page_t pg;
+    if (ogc_begin(req, resp, ctx, &pg) != 0) return;
+    if (pg.fmt == OGC_HTML) {
+        buf_t b = BUF_INIT;
+        html_api(&b, summaries, sizeof(summaries) / sizeof(summaries[0]), pg.base);
+        ogc_send_html(resp, &b);
+    } else {
+        ogc_send_json(resp, build(pg.ds, pg.base), "application/vnd.oai.openapi+json;version=3.0");
+    }
+    ogc_end(&pg);
+}

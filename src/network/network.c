@@ -1,0 +1,287 @@
+#include "network/network.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "network/network_build.h"
+#include "util/text.h"
+
+static const char *const model_names[] = {"complete", "knn",     "within", "mst",
+                                          "delaunay", "gabriel", "rng",    "edges"};
+
+const char *network_model_name(network_model_t model)
+{
+    return model_names[model];
+}
+
+int network_model_parse(const char *name, network_model_t *out)
+{
+    for (size_t i = 0; i < sizeof(model_names) / sizeof(model_names[0]); i++)
+        if (strcmp(name, model_names[i]) == 0) {
+            *out = (network_model_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+void network_params_key(const network_params_t *p, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", model_names[p->model]);
+    if (p->model == NETWORK_KNN) n += snprintf(out + n, size - (size_t)n, ";k=%u", p->k);
+    if (p->model == NETWORK_WITHIN) n += snprintf(out + n, size - (size_t)n, ";km=%.17g", p->km);
+    if (p->cross_border) n += snprintf(out + n, size - (size_t)n, ";cross_border");
+    for (size_t i = 0; i < p->ncountries && (size_t)n < size; i++)
+        n += snprintf(out + n, size - (size_t)n, "%s%s", i ? "," : ";country=", p->countries[i]);
+}
+
+const char *network_text(const layer_t *l, const feature_t *f, int field)
+{
+    if (field < 0 || f->values[field].is_null || l->fields[field].type != FIELD_STRING) return "";
+    return f->values[field].u.s;
+}
+
+int network_find_node(const network_source_t *src, const char *text)
+{
+    const layer_t *l = src->nodes;
+    const feature_t *byid = layer_find(l, text);
+    if (byid) return (int)(byid - l->features);
+    for (size_t i = 0; i < l->nfeatures; i++)
+        if (text_equal_folded(network_text(l, &l->features[i], src->name_field), text))
+            return (int)i;
+    return -1;
+}
+
+int network_params_parse(network_params_t *p, const char *model, const char *k, const char *km,
+                         const char *cross_border, const char *country, error_t *err)
+{
+    *p = (network_params_t){.model = NETWORK_MST, .k = 3, .km = 25};
+    char *end;
+    if (model && network_model_parse(model, &p->model) != 0)
+        return error_set(err, ERR_INVALID,
+                         "model: unknown model '%.40s'; use complete, knn, "
+                         "within, mst, delaunay, gabriel, rng or edges",
+                         model);
+    if (k) {
+        long v = strtol(k, &end, 10);
+        if (*k == '\0' || *end != '\0' || v < 1 || v > 100000)
+            return error_set(err, ERR_INVALID, "k: '%.40s' is not a positive integer", k);
+        p->k = (unsigned)v;
+    }
+    if (km) {
+        p->km = strtod(km, &end);
+        if (*km == '\0' || *end != '\0' || !(p->km > 0) || !isfinite(p->km))
+            return error_set(err, ERR_INVALID, "km: '%.40s' is not a distance above 0", km);
+    }
+    if (cross_border) {
+        bool yes = strcmp(cross_border, "true") == 0 || strcmp(cross_border, "1") == 0;
+        if (!yes && strcmp(cross_border, "false") != 0 && strcmp(cross_border, "0") != 0)
+            return error_set(err, ERR_INVALID, "cross_border: '%.20s' is not true or false",
+                             cross_border);
+        p->cross_border = yes;
+    }
+    for (const char *c = country; c && *c;) {
+        size_t n = strcspn(c, ",");
+        if (n != 2 || p->ncountries == NETWORK_MAX_COUNTRIES)
+            return error_set(err, ERR_INVALID,
+                             "country: want up to %d two-letter codes like "
+                             "SI,AT, got '%.40s'",
+                             NETWORK_MAX_COUNTRIES, country);
+        snprintf(p->countries[p->ncountries++], 4, "%c%c", c[0] & ~0x20, c[1] & ~0x20);
+        c += n + (c[n] == ',');
+    }
+    return ERR_OK;
+}
+
+int network_find_nodes(const network_source_t *src, const char *list, uint32_t **out, size_t *n,
+                       error_t *err)
+{
+    size_t cap = src->nodes->nfeatures + 1;
+    *n = 0;
+    *out = malloc(cap * sizeof(uint32_t));
+    if (*out == NULL) return error_set(err, ERR_NOMEM, "out of memory");
+    if (list == NULL || *list == '\0') {
+        for (size_t i = 0; i < src->nodes->nfeatures; i++)
+            (*out)[(*n)++] = (uint32_t)i;
+        return ERR_OK;
+    }
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        char name[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(len < 127 ? len : 127), p);
+        int node = network_find_node(src, name);
+        if (node < 0 || *n == cap) {
+            free(*out);
+            *out = NULL;
+            return error_set(err, ERR_INVALID,
+                             node < 0 ? "unknown town '%s'" : "too many towns, at '%s'", name);
+        }
+        (*out)[(*n)++] = (uint32_t)node;
+        p += len + (p[len] == ',');
+    }
+    return ERR_OK;
+}
+
+/* --- building -------------------------------------------------------------- */
+
+static bool country_selected(const network_params_t *p, const char *country)
+{
+    if (p->ncountries == 0) return true;
+    for (size_t i = 0; i < p->ncountries; i++)
+        if (strcmp(p->countries[i], country) == 0) return true;
+    return false;
+}
+
+static int select_nodes(build_t *b)
+{
+    const layer_t *l = b->src->nodes;
+    network_t *net = b->net;
+    net->node_feature = malloc((l->nfeatures ? l->nfeatures : 1) * sizeof(uint32_t));
+    if (net->node_feature == NULL) return error_set(b->err, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < l->nfeatures; i++) {
+        const char *country = network_text(l, &l->features[i], b->src->country_field);
+        if (country_selected(&net->params, country)) net->node_feature[net->nnodes++] = (uint32_t)i;
+    }
+    for (size_t c = 0; c < net->params.ncountries; c++) {
+        bool found = false;
+        for (size_t i = 0; i < net->nnodes && !found; i++)
+            found =
+                strcmp(network_text(l, &l->features[net->node_feature[i]], b->src->country_field),
+                       net->params.countries[c]) == 0;
+        if (!found)
+            return error_set(b->err, ERR_INVALID, "country: no town in '%s'",
+                             net->params.countries[c]);
+    }
+    return ERR_OK;
+}
+
+static int check_params(build_t *b)
+{
+    const network_params_t *p = &b->net->params;
+    size_t n = b->net->nnodes;
+    if (p->model == NETWORK_KNN && (p->k < 1 || p->k > (n > 1 ? n - 1 : 1)))
+        return error_set(b->err, ERR_INVALID, "k: must be 1..%zu for %zu towns", n > 1 ? n - 1 : 1,
+                         n);
+    if (p->model == NETWORK_COMPLETE && n > NETWORK_COMPLETE_MAX)
+        return error_set(b->err, ERR_INVALID,
+                         "model: complete on %zu towns would make %zu ties; "
+                         "it is offered up to %d towns",
+                         n, n * (n - 1) / 2, NETWORK_COMPLETE_MAX);
+    if (p->model == NETWORK_WITHIN && !(p->km > 0 && p->km <= 20040))
+        return error_set(b->err, ERR_INVALID,
+                         "km: must be a distance above 0 and at most "
+                         "20040 (half the equator)");
+    return ERR_OK;
+}
+
+static int cmp_edge(const void *x, const void *y)
+{
+    const network_edge_t *a = x, *b = y;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    return (a->b > b->b) - (a->b < b->b);
+}
+
+static void keep_cross_border(network_t *net)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < net->nedges; i++)
+        if (net->edges[i].cross_border) net->edges[kept++] = net->edges[i];
+    net->nedges = kept;
+}
+
+static int (*const builders[])(build_t *) = {
+    [NETWORK_COMPLETE] = network_model_complete,  [NETWORK_KNN] = network_model_knn,
+    [NETWORK_WITHIN] = network_model_within,      [NETWORK_MST] = network_model_mst,
+    [NETWORK_DELAUNAY] = network_model_proximity, [NETWORK_GABRIEL] = network_model_proximity,
+    [NETWORK_RNG] = network_model_proximity,      [NETWORK_EDGES] = network_model_edges,
+};
+
+int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
+                  error_t *err)
+{
+    *out = NULL;
+    network_t *net = calloc(1, sizeof(*net));
+    if (net == NULL) return error_set(err, ERR_NOMEM, "out of memory");
+    atomic_init(&net->refs, 1);
+    pthread_mutex_init(&net->metrics_lock, NULL);
+    net->params = *params;
+    net->nodes_layer = src->nodes;
+    net->ties_layer = src->ties;
+    net->name_field = src->name_field;
+    net->country_field = src->country_field;
+    build_t b = {.src = src, .net = net, .err = err};
+    int rc = select_nodes(&b);
+    if (rc == ERR_OK) rc = check_params(&b);
+    if (rc == ERR_OK) rc = network_planar_setup(&b);
+    if (rc == ERR_OK) rc = builders[params->model](&b);
+    if (rc == ERR_OK) {
+        if (params->cross_border) keep_cross_border(net);
+        if (net->nedges) /* edges is NULL when there are none */
+            qsort(net->edges, net->nedges, sizeof(*net->edges), cmp_edge);
+    }
+    network_build_cleanup(&b);
+    if (rc != ERR_OK) {
+        network_unref(net);
+        return rc;
+    }
+    *out = net;
+    return ERR_OK;
+}
+
+network_t *network_ref(network_t *net)
+{
+    atomic_fetch_add_explicit(&net->refs, 1, memory_order_relaxed);
+    return net;
+}
+
+void network_unref(network_t *net)
+{
+    if (net == NULL || atomic_fetch_sub_explicit(&net->refs, 1, memory_order_acq_rel) != 1) return;
+    pthread_mutex_destroy(&net->metrics_lock);
+    free(net->node_feature);
+    free(net->edges);
+    free(net->metrics);
+    free(net);
+}
+
+int network_metrics(network_t *net)
+{
+    return network_metrics_until(net, DEADLINE_NONE);
+}
+
+int network_metrics_until(network_t *net, deadline_t deadline)
+{
+    pthread_mutex_lock(&net->metrics_lock);
+    int rc = ERR_OK;
+    if (net->metrics == NULL) {
+        graph_edge_t *ge = malloc((net->nedges ? net->nedges : 1) * sizeof(*ge));
+        graph_node_metrics_t *m = calloc(net->nnodes ? net->nnodes : 1, sizeof(*m));
+        for (size_t i = 0; ge && i < net->nedges; i++)
+            ge[i] = (graph_edge_t){net->edges[i].a, net->edges[i].b, net->edges[i].km};
+        int g = ge && m
+                    ? graph_metrics_until(net->nnodes, ge, net->nedges, m, &net->summary, deadline)
+                    : -1;
+        if (g == 0)
+            net->metrics = m, m = NULL;
+        else
+            rc = g == -3 ? ERR_TIMEOUT : ERR_NOMEM;
+        free(ge);
+        free(m);
+    }
+    pthread_mutex_unlock(&net->metrics_lock);
+    return rc;
+}
+
+double network_metrics_cost(const network_t *net)
+{
+    return (double)net->nnodes * (double)(net->nnodes + net->nedges);
+}
+
+size_t network_bytes(const network_t *net)
+{
+    /* Metrics counted as if computed: an upper bound, read without the
+     * metrics lock (which a long computation may hold). */
+    return sizeof(*net) + net->nnodes * (sizeof(*net->node_feature) + sizeof(*net->metrics)) +
+           net->nedges * sizeof(*net->edges);
+}

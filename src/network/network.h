@@ -1,0 +1,131 @@
+/* Cooperation networks between towns: which towns are tied under a model,
+ * how long each tie is along the WGS84 geodesic, and the network metrics.
+ *
+ * A network is computed from a nodes layer (the towns: points with a name
+ * and a country field) and, for the "edges" model, a ties layer whose
+ * features name two towns. It is immutable once built; the dataset caches
+ * networks per parameter set (see dataset_network()). */
+#ifndef COOPMAP_NETWORK_H
+#define COOPMAP_NETWORK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+#include "network/graph.h"
+#include "data/layer.h"
+
+typedef enum network_model {
+    NETWORK_COMPLETE, /* every town with every other: the joint declaration */
+    NETWORK_KNN,      /* each town with its k nearest */
+    NETWORK_WITHIN,   /* every pair at most km apart */
+    NETWORK_MST,      /* minimum spanning tree on geodesic distance */
+    NETWORK_DELAUNAY, /* Delaunay triangulation in EPSG:3035 */
+    NETWORK_GABRIEL,  /* Gabriel graph (subset of Delaunay) */
+    NETWORK_RNG,      /* relative neighbourhood graph (subset of Gabriel) */
+    NETWORK_EDGES     /* ties read from the ties layer */
+} network_model_t;
+
+#define NETWORK_MAX_COUNTRIES 8
+
+typedef struct network_params {
+    network_model_t model;
+    unsigned k;                               /* knn */
+    double km;                                /* within */
+    bool cross_border;                        /* keep only ties between different countries */
+    char countries[NETWORK_MAX_COUNTRIES][4]; /* restrict nodes; none: all */
+    size_t ncountries;
+} network_params_t;
+
+/* Which fields and layers a network is built from (from the project file). */
+typedef struct network_source {
+    const layer_t *nodes;          /* borrowed */
+    const layer_t *ties;           /* borrowed; NULL if the project has none */
+    int name_field, country_field; /* in nodes */
+    int from_field, to_field;      /* in ties: town names or ids */
+} network_source_t;
+
+typedef struct network_edge {
+    uint32_t a, b; /* node indices, a < b */
+    double km;     /* geodesic length */
+    bool cross_border;
+    int32_t tie; /* feature index in the ties layer, or -1 */
+} network_edge_t;
+
+typedef struct network {
+    atomic_int refs;
+    pthread_mutex_t metrics_lock; /* guards the lazy metrics below */
+    network_params_t params;
+    const layer_t *nodes_layer, *ties_layer; /* borrowed from the dataset */
+    int name_field, country_field;
+    size_t nnodes;
+    uint32_t *node_feature; /* nodes-layer feature index of each node */
+    network_edge_t *edges;
+    size_t nedges;
+    graph_node_metrics_t *metrics; /* one per node; NULL until network_metrics() */
+    graph_summary_t summary;       /* valid once metrics are */
+} network_t;
+
+/* "complete" grows as n²: offered up to this many towns. */
+#define NETWORK_COMPLETE_MAX 2000
+
+/* Names for models and back; -1 for an unknown name. */
+const char *network_model_name(network_model_t model);
+int network_model_parse(const char *name, network_model_t *out);
+
+/* Checks the parameters against the nodes (e.g. k within 1..n-1) and
+ * builds the network. *out holds one reference, released with
+ * network_unref(); on failure err says which parameter is wrong
+ * (ERR_INVALID) or what failed. */
+int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
+                  error_t *err);
+
+/* Computes the node metrics and the summary the first time it is called
+ * (all-pairs shortest paths: O(n m log n), the slow part for thousands of
+ * towns); later calls return at once. Thread-safe. 0 or ERR_NOMEM. */
+int network_metrics(network_t *net);
+
+/* network_metrics() that returns ERR_TIMEOUT (computing nothing) once the
+ * deadline has passed; a later call tries again. */
+int network_metrics_until(network_t *net, deadline_t deadline);
+
+/* The work the metrics take, in single-source steps times their size,
+ * n (n + m): what a request's cost limit is compared with. */
+double network_metrics_cost(const network_t *net);
+
+/* Memory the network holds, its metrics counted as computed. */
+size_t network_bytes(const network_t *net);
+
+/* The text of a string field of a feature, or "" (null, not a string, or
+ * field < 0). Borrowed from the layer. */
+const char *network_text(const layer_t *l, const feature_t *f, int field);
+
+/* Reference counting (thread-safe): caches and requests share networks. */
+network_t *network_ref(network_t *net);
+void network_unref(network_t *net); /* NULL is a no-op */
+
+/* A canonical text for the parameters (cache key), into out. */
+void network_params_key(const network_params_t *p, char *out, size_t size);
+
+/* Fills params from request or command-line text (any may be NULL: the
+ * default). model: a model name (default "mst"); k, km: numbers;
+ * cross_border: "true"/"false"; country: "SI,AT". ERR_INVALID with a
+ * message naming the parameter. Limits that depend on the data (k below
+ * the town count) are checked by network_build(). */
+int network_params_parse(network_params_t *params, const char *model, const char *k, const char *km,
+                         const char *cross_border, const char *country, error_t *err);
+
+/* Resolves "Ptuj,Lendava,3" (names, folded, or feature ids) to nodes-layer
+ * feature indices in *out (malloc'd, the caller frees); NULL or "" means
+ * every town. ERR_INVALID naming the first unknown town. */
+int network_find_nodes(const network_source_t *src, const char *list, uint32_t **out, size_t *n,
+                       error_t *err);
+
+/* The node whose name (folded: case and accents ignored) or feature id is
+ * `text`, or -1. */
+int network_find_node(const network_source_t *src, const char *text);
+
+#endif

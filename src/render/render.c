@@ -1,0 +1,343 @@
+#include "render/render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/clip.h"
+#include "render/png.h"
+#include "data/crs.h"
+#include "render/render_labels.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* Geometry is fetched and clipped with this margin (CSS pixels) around the
+ * view, so strokes and circles reaching in from outside are drawn, and the
+ * clip's own edges stay out of sight. */
+#define MARGIN 64.0
+
+typedef struct scratch {
+    double *a, *b, *c; /* device coordinates, clip output, clip scratch */
+    size_t cap;        /* points each */
+} scratch_t;
+
+static bool reserve(scratch_t *s, size_t points)
+{
+    size_t need = CLIP_RING_ROOM(points);
+    if (need <= s->cap) return true;
+    double *a = realloc(s->a, 2 * need * sizeof(double));
+    double *b = a ? realloc(s->b, 2 * need * sizeof(double)) : NULL;
+    double *c = b ? realloc(s->c, 2 * need * sizeof(double)) : NULL;
+    if (a) s->a = a;
+    if (b) s->b = b;
+    if (c) s->c = c;
+    if (c == NULL) return false;
+    s->cap = need;
+    return true;
+}
+
+/* Drawing state for one render_draw() call. */
+typedef struct pass {
+    cairo_t *cr;
+    const render_view_t *v;
+    double res;  /* metres per CSS pixel */
+    bbox_t clip; /* device pixels, view plus margin */
+    scratch_t s;
+} pass_t;
+
+render_view_t render_tile_view(tile_t t, double scale)
+{
+    return (render_view_t){
+        (double)t.z, (double)t.x * TILE_SIZE, (double)t.y * TILE_SIZE, TILE_SIZE, TILE_SIZE, scale};
+}
+
+render_view_t render_center_view(double lon, double lat, double zoom, int width, int height,
+                                 double scale)
+{
+    double ll[2] = {lon, lat}, m[2];
+    crs_lonlat_to_merc(ll, m, 1);
+    double res = tile_resolution(zoom);
+    double gx = (m[0] + CRS_MERC_EXTENT) / res, gy = (CRS_MERC_EXTENT - m[1]) / res;
+    return (render_view_t){zoom, gx - width / 2.0, gy - height / 2.0, width, height, scale};
+}
+
+double render_fit_zoom(bbox_t ll, int width, int height)
+{
+    double xy[4] = {ll.minx, ll.miny, ll.maxx, ll.maxy}, m[4];
+    crs_lonlat_to_merc(xy, m, 2);
+    double w = fmax(m[2] - m[0], 1e-3), h = fmax(m[3] - m[1], 1e-3);
+    double res = fmax(w / width, h / height);
+    return log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * res));
+}
+
+render_view_t render_bbox_view(bbox_t ll, int width, int height, double scale, double max_zoom)
+{
+    double zoom = fmin(render_fit_zoom(ll, width, height), max_zoom);
+    double xy[4] = {ll.minx, ll.miny, ll.maxx, ll.maxy}, m[4], mid[2], centre[2];
+    crs_lonlat_to_merc(xy, m, 2);
+    mid[0] = (m[0] + m[2]) / 2, mid[1] = (m[1] + m[3]) / 2;
+    crs_merc_to_lonlat(mid, centre, 1);
+    return render_center_view(centre[0], centre[1], zoom, width, height, scale);
+}
+
+bbox_t render_view_lonlat(const render_view_t *v)
+{
+    double res = tile_resolution(v->zoom);
+    double m[4] = {
+        v->origin_x * res - CRS_MERC_EXTENT, CRS_MERC_EXTENT - (v->origin_y + v->height) * res,
+        (v->origin_x + v->width) * res - CRS_MERC_EXTENT, CRS_MERC_EXTENT - v->origin_y * res};
+    double ll[4];
+    crs_merc_to_lonlat(m, ll, 2);
+    return (bbox_t){ll[0], ll[1], ll[2], ll[3]};
+}
+
+/* The view plus a margin, in lon/lat, for the spatial index. */
+static bbox_t query_box(const render_view_t *v, double margin)
+{
+    render_view_t wide = *v;
+    wide.origin_x -= margin;
+    wide.origin_y -= margin;
+    wide.width += (int)(2 * margin);
+    wide.height += (int)(2 * margin);
+    return render_view_lonlat(&wide);
+}
+
+/* Global pixels are snapped to cairo's own fixed-point grid (1/256 px)
+ * before the view's origin is subtracted: for tiles the origin is a whole
+ * number, so every tile hands cairo exactly the same coordinates, shifted,
+ * and neighbouring tiles rasterise identically along their common edge. */
+static void to_device(const pass_t *p, const double *merc, size_t n, double *out)
+{
+    const render_view_t *v = p->v;
+    for (size_t i = 0; i < n; i++) {
+        double gx = round((merc[2 * i] + CRS_MERC_EXTENT) / p->res * 256) / 256;
+        double gy = round((CRS_MERC_EXTENT - merc[2 * i + 1]) / p->res * 256) / 256;
+        out[2 * i] = (gx - v->origin_x) * v->scale;
+        out[2 * i + 1] = (gy - v->origin_y) * v->scale;
+    }
+}
+
+static void set_color(cairo_t *cr, style_color_t c, double opacity)
+{
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * opacity);
+}
+
+/* --- fill ------------------------------------------------------------------- */
+
+static bool add_rings(pass_t *p, const geom_t *g)
+{
+    bool any = false;
+    for (uint32_t r = 0; r < g->nparts; r++) {
+        uint32_t first = g->part_start[r], n = g->part_start[r + 1] - first;
+        if (!reserve(&p->s, n)) return any;
+        to_device(p, g->merc + 2 * (size_t)first, n, p->s.a);
+        size_t m = clip_ring(p->s.a, n, p->clip, p->s.b, p->s.c);
+        if (m == 0) continue;
+        cairo_move_to(p->cr, p->s.b[0], p->s.b[1]);
+        for (size_t i = 1; i < m; i++)
+            cairo_line_to(p->cr, p->s.b[2 * i], p->s.b[2 * i + 1]);
+        cairo_close_path(p->cr);
+        any = true;
+    }
+    return any;
+}
+
+static void draw_fill(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
+{
+    if (f->geom->type != GEOM_POLYGON && f->geom->type != GEOM_MULTIPOLYGON) return;
+    double z = p->v->zoom;
+    cairo_new_path(p->cr);
+    if (!add_rings(p, f->geom)) return;
+    double opacity = style_number(sl, STYLE_FILL_OPACITY, z, data, f);
+    style_color_t outline = {0};
+    if (style_has_property(sl, STYLE_FILL_OUTLINE_COLOR))
+        outline = style_color(sl, STYLE_FILL_OUTLINE_COLOR, z, data, f);
+    set_color(p->cr, style_color(sl, STYLE_FILL_COLOR, z, data, f), opacity);
+    cairo_set_fill_rule(p->cr, CAIRO_FILL_RULE_EVEN_ODD);
+    if (outline.a > 0) {
+        cairo_fill_preserve(p->cr);
+        set_color(p->cr, outline, opacity);
+        cairo_set_line_width(p->cr, p->v->scale);
+        cairo_stroke(p->cr);
+    } else {
+        cairo_fill(p->cr);
+    }
+}
+
+/* --- line -------------------------------------------------------------------- */
+
+/* Solid lines collect every run into one path and stroke once; dashed
+ * runs are stroked one by one, each with the dash phase of where it
+ * starts along the whole line, so cut lines dash as if whole. */
+typedef struct line_pen {
+    cairo_t *cr;
+    const double *dash; /* device pixels; NULL: solid */
+    int ndash;
+} line_pen_t;
+
+static void emit_run(const double *xy, size_t n, double offset, void *arg)
+{
+    line_pen_t *pen = arg;
+    cairo_move_to(pen->cr, xy[0], xy[1]);
+    for (size_t i = 1; i < n; i++)
+        cairo_line_to(pen->cr, xy[2 * i], xy[2 * i + 1]);
+    if (pen->dash) {
+        cairo_set_dash(pen->cr, pen->dash, pen->ndash, offset);
+        cairo_stroke(pen->cr);
+    }
+}
+
+static void add_lines(pass_t *p, const geom_t *g, line_pen_t *pen)
+{
+    for (uint32_t r = 0; r < g->nparts; r++) {
+        uint32_t first = g->part_start[r], n = g->part_start[r + 1] - first;
+        if (!reserve(&p->s, n)) return;
+        to_device(p, g->merc + 2 * (size_t)first, n, p->s.a);
+        if (g->type == GEOM_POLYGON || g->type == GEOM_MULTIPOLYGON) { /* outlines: closed */
+            p->s.a[2 * n] = p->s.a[0];
+            p->s.a[2 * n + 1] = p->s.a[1];
+            n += p->s.a[0] != p->s.a[2 * n - 2] || p->s.a[1] != p->s.a[2 * n - 1];
+        }
+        clip_line(p->s.a, n, p->clip, p->s.b, emit_run, pen);
+    }
+}
+
+static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
+{
+    if (f->geom->type == GEOM_POINT || f->geom->type == GEOM_MULTIPOINT) return;
+    double z = p->v->zoom;
+    double width = style_number(sl, STYLE_LINE_WIDTH, z, data, f) * p->v->scale;
+    if (width <= 0) return;
+    size_t ndash = 0;
+    const double *dash = style_line_dasharray(sl, &ndash);
+    double dev[16];
+    for (size_t i = 0; i < ndash && i < 16; i++)
+        dev[i] = dash[i] * width;
+    line_pen_t pen = {p->cr, ndash ? dev : NULL, (int)(ndash < 16 ? ndash : 16)};
+    cairo_set_line_width(p->cr, width);
+    cairo_set_line_join(p->cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(p->cr, ndash ? CAIRO_LINE_CAP_BUTT : CAIRO_LINE_CAP_ROUND);
+    set_color(p->cr, style_color(sl, STYLE_LINE_COLOR, z, data, f),
+              style_number(sl, STYLE_LINE_OPACITY, z, data, f));
+    cairo_new_path(p->cr);
+    add_lines(p, f->geom, &pen);
+    if (ndash == 0) cairo_stroke(p->cr);
+    cairo_set_dash(p->cr, NULL, 0, 0);
+}
+
+/* --- circle ------------------------------------------------------------------ */
+
+static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
+{
+    const geom_t *g = f->geom;
+    if (g->type != GEOM_POINT && g->type != GEOM_MULTIPOINT) return;
+    double z = p->v->zoom, s = p->v->scale;
+    double r = style_number(sl, STYLE_CIRCLE_RADIUS, z, data, f) * s;
+    double sw = style_number(sl, STYLE_CIRCLE_STROKE_WIDTH, z, data, f) * s;
+    double opacity = style_number(sl, STYLE_CIRCLE_OPACITY, z, data, f);
+    style_color_t fill = style_color(sl, STYLE_CIRCLE_COLOR, z, data, f);
+    style_color_t stroke = style_color(sl, STYLE_CIRCLE_STROKE_COLOR, z, data, f);
+    for (uint32_t i = 0; i < g->npoints; i++) {
+        double d[2];
+        to_device(p, g->merc + 2 * (size_t)i, 1, d);
+        if (!bbox_contains_xy(p->clip, d[0], d[1])) continue;
+        cairo_new_path(p->cr);
+        cairo_arc(p->cr, d[0], d[1], r, 0, 2 * M_PI);
+        set_color(p->cr, fill, opacity);
+        if (sw > 0) {
+            cairo_fill_preserve(p->cr);
+            set_color(p->cr, stroke, opacity);
+            cairo_set_line_width(p->cr, sw);
+            cairo_stroke(p->cr);
+        } else {
+            cairo_fill(p->cr);
+        }
+    }
+}
+
+/* --- layers -------------------------------------------------------------------- */
+
+typedef void (*draw_fn)(pass_t *, const style_layer_t *, const layer_t *, const feature_t *);
+
+static void draw_features(pass_t *p, const style_layer_t *sl, const layer_t *data, draw_fn draw)
+{
+    uint32_t *ids = NULL;
+    size_t n = layer_query_bbox(data, query_box(p->v, MARGIN), &ids);
+    for (size_t i = 0; i < n && n != (size_t)-1; i++) {
+        const feature_t *f = &data->features[ids[i]];
+        if (style_filter(sl, data, f, p->v->zoom)) draw(p, sl, data, f);
+    }
+    free(ids);
+}
+
+void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds)
+{
+    pass_t p = {.cr = cr, .v = v, .res = tile_resolution(v->zoom)};
+    p.clip = (bbox_t){-MARGIN * v->scale, -MARGIN * v->scale, (v->width + MARGIN) * v->scale,
+                      (v->height + MARGIN) * v->scale};
+    for (size_t i = 0; i < style_layer_count(style); i++) {
+        const style_layer_t *sl = style_layer(style, i);
+        if (!style_layer_visible(sl, v->zoom)) continue;
+        style_layer_type_t type = style_layer_type(sl);
+        if (type == STYLE_BACKGROUND) {
+            set_color(cr, style_color(sl, STYLE_BACKGROUND_COLOR, v->zoom, NULL, NULL),
+                      style_number(sl, STYLE_BACKGROUND_OPACITY, v->zoom, NULL, NULL));
+            cairo_paint(cr);
+            continue;
+        }
+        const layer_t *data = dataset_find_layer(ds, style_layer_source(sl));
+        if (data == NULL) continue;
+        if (type == STYLE_SYMBOL)
+            labels_draw(cr, v, style, ds, sl);
+        else
+            draw_features(&p, sl, data,
+                          type == STYLE_FILL   ? draw_fill
+                          : type == STYLE_LINE ? draw_line
+                                               : draw_circle);
+    }
+    free(p.s.a);
+    free(p.s.b);
+    free(p.s.c);
+}
+
+bool render_view_is_empty(const render_view_t *v, const style_t *style, dataset_t *ds)
+{
+    bbox_t box = query_box(v, MARGIN);
+    for (size_t i = 0; i < style_layer_count(style); i++) {
+        const style_layer_t *sl = style_layer(style, i);
+        if (!style_layer_visible(sl, v->zoom) || style_layer_type(sl) == STYLE_BACKGROUND) continue;
+        const layer_t *data = dataset_find_layer(ds, style_layer_source(sl));
+        if (data == NULL) continue;
+        if (style_layer_type(sl) == STYLE_SYMBOL) {
+            if (labels_touch(v, style, ds, sl)) return false;
+            continue;
+        }
+        uint32_t *ids = NULL;
+        size_t n = layer_query_bbox(data, box, &ids);
+        bool hit = false;
+        for (size_t k = 0; k < n && n != (size_t)-1 && !hit; k++)
+            hit = style_filter(sl, data, &data->features[ids[k]], v->zoom) &&
+                  geom_intersects_bbox(data->features[ids[k]].geom, box);
+        free(ids);
+        if (hit) return false;
+    }
+    return true;
+}
+
+int render_png(const render_view_t *v, const style_t *style, dataset_t *ds, unsigned char **png,
+               size_t *len, error_t *err)
+{
+    int w = (int)lround(v->width * v->scale), h = (int)lround(v->height * v->scale);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+    cairo_t *cr = cairo_create(surface);
+    render_draw(cr, v, style, ds);
+    cairo_status_t st = cairo_status(cr);
+    cairo_destroy(cr);
+    int rc = st == CAIRO_STATUS_SUCCESS ? png_encode(surface, png, len) : 0;
+    cairo_surface_destroy(surface);
+    if (st != CAIRO_STATUS_SUCCESS)
+        return error_set(err, ERR_SYSTEM, "rendering failed: %s", cairo_status_to_string(st));
+    return rc == 0 ? ERR_OK : error_set(err, ERR_NOMEM, "out of memory encoding PNG");
+}

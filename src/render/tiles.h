@@ -1,0 +1,57 @@
+/* The tile service: the styles, the tile cache, and rendering a tile of a
+ * dataset through them. Shared by all request threads. */
+#ifndef COOPMAP_TILES_H
+#define COOPMAP_TILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "data/dataset.h"
+#include "util/error.h"
+#include "render/style.h"
+#include "render/tile.h"
+#include "render/tilecache.h"
+
+typedef struct tiles_config {
+    const char *styles_dir; /* every *.json in it is a style */
+    size_t cache_bytes;     /* 0: no tile cache */
+    int max_zoom;           /* 0..22 */
+} tiles_config_t;
+
+typedef struct tiles tiles_t;
+
+/* Loads the styles (failing on the first bad one, naming it). Free with
+ * tiles_destroy(). */
+int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err);
+tiles_t *tiles_destroy(tiles_t *t);
+
+/* Checks every style against a dataset's layers (see style_check_layers). */
+int tiles_check(const tiles_t *t, const dataset_t *ds, error_t *err);
+
+size_t tiles_style_count(const tiles_t *t);
+const style_t *tiles_style_at(const tiles_t *t, size_t i);
+const style_t *tiles_style(const tiles_t *t, const char *id); /* NULL if unknown */
+int tiles_max_zoom(const tiles_t *t);
+
+/* The PNG of a tile (scale 1 or 2): from the cache, or rendered once
+ * however many ask at the same time. Tiles where only the background would
+ * show share one cached background tile per style, zoom and scale. The
+ * caller releases *out with tile_blob_unref(). */
+int tiles_get(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale,
+              tile_blob_t **out, error_t *err);
+
+/* The cached PNG if there is one, without rendering (NULL otherwise). */
+tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale);
+
+tilecache_t *tiles_cache(const tiles_t *t);
+
+/* Render times, for the metrics: tiles are counted by tiles_get(), static
+ * maps by their caller. */
+typedef enum tiles_render { TILES_RENDER_TILE, TILES_RENDER_MAP } tiles_render_t;
+void tiles_count_render(tiles_t *t, tiles_render_t kind, int64_t ns);
+
+/* Appends the caches' and renderers' counters in the Prometheus format. */
+void tiles_write_metrics(tiles_t *t, buf_t *b);
+
+#endif
