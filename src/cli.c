@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/app.h"
 #include "data/dataset.h"
 #include "data/project.h"
 #include "data/source.h"
@@ -282,13 +283,10 @@ static int parse_options(int argc, char **argv, options_t *o)
     return check_strings(o);
 }
 
-int cli_load(const char *path, dataset_t **ds)
+int cli_load(const char *path, const struct tiles *tiles, dataset_t **ds)
 {
-    project_t *project = NULL;
     error_t err = {0};
-    int rc = project_load(path, &project, &err);
-    if (rc == ERR_OK) rc = dataset_load(project, ds, &err);
-    project_destroy(project);
+    int rc = app_load(path, tiles, ds, &err);
     if (rc != ERR_OK) fprintf(stderr, "coopmap: error: %s\n", err.message);
     return rc;
 }
@@ -326,7 +324,7 @@ static void print_layer(const layer_t *l)
 static int info(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK) return 1;
+    if (cli_load(o->project, NULL, &ds) != ERR_OK) return 1;
     if (o->json) {
         json_t *layers = json_array();
         for (size_t i = 0; i < dataset_layer_count(ds); i++)

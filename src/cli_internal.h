@@ -28,8 +28,10 @@ typedef struct options {
     serve_numbers_t n;
 } options_t;
 
-/* Loads the project's dataset, printing one error line on failure. */
-int cli_load(const char *path, dataset_t **ds);
+/* Loads the project's dataset through app_load() (checking it against
+ * the styles when tiles is not NULL), printing one error line on failure. */
+struct tiles;
+int cli_load(const char *path, const struct tiles *tiles, dataset_t **ds);
 
 /* `coopmap serve`, `coopmap distances` and `coopmap network`; return the
  * exit status. */

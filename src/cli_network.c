@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "network/networks.h"
 #include "cli_internal.h"
 #include "network/network_out.h"
 
@@ -18,9 +19,9 @@ static int print_buf(buf_t *b)
     return 0;
 }
 
-static const network_source_t *source_or_complain(const dataset_t *ds)
+static const network_source_t *source_or_complain(dataset_t *ds)
 {
-    const network_source_t *src = dataset_network_source(ds);
+    const network_source_t *src = networks_source(ds);
     if (src == NULL) fprintf(stderr, "coopmap: error: the project defines no towns network\n");
     return src;
 }
@@ -28,7 +29,7 @@ static const network_source_t *source_or_complain(const dataset_t *ds)
 int cli_distances(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK) return 1;
+    if (cli_load(o->project, NULL, &ds) != ERR_OK) return 1;
     const network_source_t *src = source_or_complain(ds);
     uint32_t *from = NULL, *to = NULL;
     size_t nfrom = 0, nto = 0;
@@ -56,7 +57,7 @@ int cli_distances(const options_t *o)
 int cli_network(const options_t *o)
 {
     dataset_t *ds = NULL;
-    if (cli_load(o->project, &ds) != ERR_OK) return 1;
+    if (cli_load(o->project, NULL, &ds) != ERR_OK) return 1;
     network_params_t params;
     network_t *net = NULL;
     error_t err = {0};
@@ -64,7 +65,7 @@ int cli_network(const options_t *o)
     if (rc == 0 &&
         (network_params_parse(&params, o->model, o->k, o->km, o->cross_border ? "true" : NULL,
                               o->country, &err) != ERR_OK ||
-         dataset_network(ds, &params, &net, &err) != ERR_OK)) {
+         networks_get(ds, &params, &net, &err) != ERR_OK)) {
         fprintf(stderr, "coopmap: error: %s\n", err.message);
         rc = err.code == ERR_INVALID ? 2 : 1;
     } else if (rc == 0 && network_metrics(net) != ERR_OK) {

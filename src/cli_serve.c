@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/networks.h"
 #include "api/api.h"
 #include "util/clock.h"
 #include "api/app.h"
@@ -56,14 +57,14 @@ static void wait_for_signals(app_t *app, const sigset_t *set, double grace)
     }
 }
 
-/* Loads the styles and checks them against the data: a bad style stops the
- * start with a message naming the file, layer and property. */
-static tiles_t *load_tiles(const options_t *o, const dataset_t *ds)
+/* Loads the styles; the data is checked against them as it loads, so a
+ * bad style stops the start with a message naming file, layer and property. */
+static tiles_t *load_tiles(const options_t *o)
 {
     tiles_config_t cfg = {o->styles, (size_t)o->n.tile_cache_mb << 20, (int)o->n.max_zoom};
     tiles_t *tiles = NULL;
     error_t err = {0};
-    if (tiles_create(&cfg, &tiles, &err) != ERR_OK || tiles_check(tiles, ds, &err) != ERR_OK) {
+    if (tiles_create(&cfg, &tiles, &err) != ERR_OK) {
         fprintf(stderr, "coopmap: error: %s\n", err.message);
         return tiles_destroy(tiles);
     }
@@ -109,7 +110,7 @@ static int configure_app(const options_t *o, served_t *s)
                            o->n.max_network_vertices};
     app_set_limits(s->app, &limits);
     app_set_tiles(s->app, s->tiles);
-    dataset_set_network_cache((size_t)o->n.network_cache_mb << 20);
+    networks_set_cache_budget((size_t)o->n.network_cache_mb << 20);
     return app_set_base_url(s->app, o->base_url) != ERR_OK ||
                    app_set_frame_ancestors(s->app, o->frame_ancestors) != ERR_OK
                ? -1
@@ -153,8 +154,9 @@ int cli_serve(const options_t *o)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     log_set_format(o->log_format && strcmp(o->log_format, "json") == 0 ? LOG_JSON : LOG_TEXT);
-    if (cli_load(o->project, &ds) != ERR_OK) return 1;
-    if ((s.tiles = load_tiles(o, ds)) == NULL || (s.app = app_create(o->project, ds)) == NULL) {
+    if ((s.tiles = load_tiles(o)) == NULL) return 1;
+    if (cli_load(o->project, s.tiles, &ds) != ERR_OK ||
+        (s.app = app_create(o->project, ds)) == NULL) {
         dataset_unref(ds);
         tiles_destroy(s.tiles);
         return 1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/networks.h"
 #include "api/api.h"
 #include "api/app.h"
 #include "network/geodesy.h"
@@ -29,7 +30,7 @@ static int only_known(const http_request_t *req, http_response_t *resp, const ch
 /* The dataset's network source, or NULL after a 404. */
 static const network_source_t *network_source(http_response_t *resp, dataset_t *ds)
 {
-    const network_source_t *src = dataset_network_source(ds);
+    const network_source_t *src = networks_source(ds);
     if (src == NULL) http_error(resp, 404, "this project defines no towns network");
     http_response_last_modified(resp, dataset_loaded_at(ds));
     return src;
@@ -65,7 +66,7 @@ static void run_distances(void *arg, http_response_t *resp)
 {
     distances_job_t *j = arg;
     buf_t b = BUF_INIT;
-    network_write_distances(&b, dataset_network_source(j->ds), j->from, j->nfrom, j->to, j->nto,
+    network_write_distances(&b, networks_source(j->ds), j->from, j->nfrom, j->to, j->nto,
                             j->format);
     ogc_send_buf(resp, &b,
                  j->format == DISTANCES_JSON ? "application/json"
@@ -170,7 +171,7 @@ static void run_network(void *arg, http_response_t *resp)
     network_t *net = NULL;
     error_t err = {0};
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
-    if (dataset_network(j->ds, &j->params, &net, &err) != ERR_OK) {
+    if (networks_get(j->ds, &j->params, &net, &err) != ERR_OK) {
         http_error(resp, status_of(err.code), "%s", err.message);
         return;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "network/networks.h"
 #include "api/api.h"
 #include "api/app.h"
 #include "util/pool.h"
@@ -131,7 +132,7 @@ static void data_metrics(buf_t *b, app_t *app)
     }
     buf_free(&labels);
     size_t bytes, entries;
-    dataset_network_cache_stats(ds, &bytes, &entries);
+    networks_cache_stats(ds, &bytes, &entries);
     stats_write_family(b, "coopmap_network_cache_bytes", "gauge", "Bytes of cached networks.");
     stats_write_count(b, "coopmap_network_cache_bytes", NULL, bytes);
     stats_write_family(b, "coopmap_network_cache_entries", "gauge", "Networks cached.");

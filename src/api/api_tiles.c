@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/networks.h"
 #include "api/api.h"
 #include "api/app.h"
 #include "api/ogcapi.h"
@@ -150,7 +151,7 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
     bbox_t all = bbox_empty(), focus = bbox_empty();
     for (size_t i = 0; i < dataset_layer_count(ds); i++)
         all = bbox_union(all, dataset_layer(ds, i)->extent);
-    const network_source_t *src = dataset_network_source(ds);
+    const network_source_t *src = networks_source(ds);
     focus = src ? src->nodes->extent : all;
     const char *attr = dataset_attribution_short(ds);
     return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:s}", "tilejson",

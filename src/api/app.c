@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/project.h"
+#include "network/networks.h"
 #include "render/tiles.h"
 
 struct app {
@@ -56,16 +57,27 @@ dataset_t *app_acquire(app_t *app)
     return ds;
 }
 
-int app_reload(app_t *app, error_t *err)
+int app_load(const char *project_path, const struct tiles *tiles, dataset_t **out, error_t *err)
 {
+    static const dataset_hook_fn hooks[] = {networks_attach};
     project_t *project = NULL;
-    dataset_t *fresh = NULL;
-    int rc = project_load(app->project_path, &project, err);
-    if (rc == ERR_OK) rc = dataset_load(project, &fresh, err);
-    if (rc == ERR_OK && app->tiles) rc = tiles_check(app->tiles, fresh, err);
+    *out = NULL;
+    int rc = project_load(project_path, &project, err);
+    if (rc == ERR_OK) rc = dataset_load_with(project, hooks, 1, out, err);
+    if (rc == ERR_OK && tiles) rc = tiles_check(tiles, *out, err);
     project_destroy(project);
     if (rc != ERR_OK) {
-        dataset_unref(fresh);
+        dataset_unref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int app_reload(app_t *app, error_t *err)
+{
+    dataset_t *fresh = NULL;
+    int rc = app_load(app->project_path, app->tiles, &fresh, err);
+    if (rc != ERR_OK) {
         atomic_fetch_add(&app->reloads_failed, 1);
         return rc;
     }

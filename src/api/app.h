@@ -25,7 +25,14 @@ app_t *app_destroy(app_t *app);
  * dataset_unref(). Thread-safe. */
 dataset_t *app_acquire(app_t *app);
 
-/* Re-reads the project and its layers. On success the new dataset serves
+/* The one way a project is loaded, at start and on reload alike: the
+ * project file, its layers, what the network stage derives (networks.h),
+ * and, when tiles is not NULL, the check that its styles fit the data. *out
+ * holds one reference (dataset_unref()); nothing is kept on failure. */
+struct tiles;
+int app_load(const char *project_path, const struct tiles *tiles, dataset_t **out, error_t *err);
+
+/* Re-reads the project and its layers through app_load(). On success the new dataset serves
  * from the next request on; on failure nothing changes and err says why.
  * Counted in app_reloads(). */
 int app_reload(app_t *app, error_t *err);

@@ -8,18 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "network/network_out.h"
 #include "data/source.h"
-
-#define NETWORK_CACHE 64
-
-/* Bytes the networks cached per dataset may hold (set once at start). */
-static size_t network_cache_budget = (size_t)64 << 20;
-
-typedef struct cached_network {
-    char key[192];
-    network_t *net;
-} cached_network_t;
+#include "util/hash.h"
+#include "util/text.h"
 
 typedef struct attachment {
     char key[64];
@@ -30,12 +21,8 @@ typedef struct attachment {
 
 struct dataset {
     atomic_int refs;
-    attachment_t *attachments; /* guarded by cache_lock */
-    network_source_t net_src;
-    bool has_network;
-    pthread_mutex_t cache_lock;            /* guards the cache below */
-    cached_network_t cache[NETWORK_CACHE]; /* oldest first */
-    size_t ncache, cache_bytes;
+    pthread_mutex_t lock;      /* guards the attachments */
+    attachment_t *attachments; /* what later stages derive, freed first */
     layer_t **layers;
     size_t nlayers;
     char *title, *description, *attribution, *attribution_short;
@@ -44,18 +31,10 @@ struct dataset {
     double load_ms;
 };
 
-/* FNV-1a, 64 bit: a fingerprint of the content, not a security hash. */
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
-    return h;
-}
-
+/* Strings are hashed with their NUL, so "ab","c" and "a","bc" differ. */
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-    return fnv(h, s, strlen(s) + 1);
+    return hash_fnv1a(h, s, strlen(s) + 1);
 }
 
 static uint64_t hash_layer(uint64_t h, const layer_t *layer)
@@ -66,35 +45,28 @@ static uint64_t hash_layer(uint64_t h, const layer_t *layer)
     for (size_t i = 0; i < layer->nfeatures; i++) {
         const feature_t *f = &layer->features[i];
         h = hash_str(h, f->id);
-        h = fnv(h, f->geom->ll, 2 * sizeof(double) * f->geom->npoints);
+        h = hash_fnv1a(h, f->geom->ll, 2 * sizeof(double) * f->geom->npoints);
         for (size_t k = 0; k < layer->nfields; k++) {
             const value_t *v = &f->values[k];
             if (v->is_null)
-                h = fnv(h, "\xff", 1);
+                h = hash_fnv1a(h, "\xff", 1);
             else if (layer->fields[k].type == FIELD_STRING)
                 h = hash_str(h, v->u.s);
             else
-                h = fnv(h, &v->u, sizeof(v->u));
+                h = hash_fnv1a(h, &v->u, sizeof(v->u));
         }
     }
     return h;
 }
 
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 static void free_dataset(dataset_t *ds)
 {
-    for (size_t i = 0; i < ds->ncache; i++)
-        network_unref(ds->cache[i].net);
     for (attachment_t *a = ds->attachments, *next; a; a = next) {
         next = a->next;
         a->destroy(a->obj);
         free(a);
     }
-    pthread_mutex_destroy(&ds->cache_lock);
+    pthread_mutex_destroy(&ds->lock);
     for (size_t i = 0; i < ds->nlayers; i++)
         layer_destroy(ds->layers[i]);
     free(ds->layers);
@@ -105,64 +77,6 @@ static void free_dataset(dataset_t *ds)
     free(ds);
 }
 
-static int find_field(const layer_t *layer, const char *name, int *out, error_t *err)
-{
-    *out = layer_field_index(layer, name);
-    if (*out < 0)
-        return error_set(err, ERR_NOTFOUND, "network: layer '%s' has no field '%s'", layer->id,
-                         name);
-    return ERR_OK;
-}
-
-static int resolve_network(dataset_t *ds, const network_spec_t *spec, error_t *err)
-{
-    network_source_t *src = &ds->net_src;
-    src->nodes = dataset_find_layer(ds, spec->nodes);
-    if (src->nodes == NULL)
-        return error_set(err, ERR_NOTFOUND, "network: no layer '%s' for the towns", spec->nodes);
-    if (src->nodes->geom_type != GEOM_POINT)
-        return error_set(err, ERR_INVALID, "network: layer '%s' must hold points", spec->nodes);
-    int rc = find_field(src->nodes, spec->name_field, &src->name_field, err);
-    if (rc == ERR_OK) rc = find_field(src->nodes, spec->country_field, &src->country_field, err);
-    src->from_field = src->to_field = -1;
-    if (rc == ERR_OK && spec->ties) {
-        src->ties = dataset_find_layer(ds, spec->ties);
-        if (src->ties == NULL)
-            return error_set(err, ERR_NOTFOUND, "network: no layer '%s' for the ties", spec->ties);
-        rc = find_field(src->ties, spec->from_field, &src->from_field, err);
-        if (rc == ERR_OK) rc = find_field(src->ties, spec->to_field, &src->to_field, err);
-    }
-    ds->has_network = rc == ERR_OK;
-    return rc;
-}
-
-/* Resolves the project's network and adds its default model as a layer. */
-static int setup_network(dataset_t *ds, const network_spec_t *spec, error_t *err)
-{
-    network_params_t params = {.k = spec->k, .km = spec->km};
-    network_t *net = NULL;
-    layer_t *layer = NULL;
-    if (dataset_find_layer(ds, spec->collection))
-        return error_set(err, ERR_DUPLICATE, "network: collection id '%s' is taken by a layer",
-                         spec->collection);
-    int rc = resolve_network(ds, spec, err);
-    if (rc == ERR_OK && network_model_parse(spec->model, &params.model) != 0)
-        rc = error_set(err, ERR_INVALID, "network: unknown model '%s'", spec->model);
-    if (rc == ERR_OK) rc = network_build(&ds->net_src, &params, &net, err);
-    if (rc == ERR_OK) rc = network_to_layer(net, spec->collection, spec->title, &layer, err);
-    network_unref(net);
-    layer_t **layers =
-        rc == ERR_OK ? realloc(ds->layers, (ds->nlayers + 1) * sizeof(*layers)) : NULL;
-    if (rc == ERR_OK && layers == NULL) rc = error_set(err, ERR_NOMEM, "out of memory");
-    if (rc != ERR_OK) {
-        layer_destroy(layer);
-        return rc;
-    }
-    ds->layers = layers;
-    ds->layers[ds->nlayers++] = layer;
-    return ERR_OK;
-}
-
 static double now_ms(void)
 {
     struct timespec ts;
@@ -170,7 +84,8 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int dataset_load(const project_t *project, dataset_t **out, error_t *err)
+int dataset_load_with(const project_t *project, const dataset_hook_fn *hooks, size_t nhooks,
+                      dataset_t **out, error_t *err)
 {
     double start = now_ms();
     *out = NULL;
@@ -180,34 +95,50 @@ int dataset_load(const project_t *project, dataset_t **out, error_t *err)
         return error_set(err, ERR_NOMEM, "out of memory");
     }
     atomic_init(&ds->refs, 1);
-    pthread_mutex_init(&ds->cache_lock, NULL);
-    ds->title = dup_or_null(project->title);
-    ds->description = dup_or_null(project->description);
-    ds->attribution = dup_or_null(project->attribution);
+    pthread_mutex_init(&ds->lock, NULL);
+    ds->title = text_dup(project->title);
+    ds->description = text_dup(project->description);
+    ds->attribution = text_dup(project->attribution);
     ds->attribution_short =
-        dup_or_null(project->attribution_short ? project->attribution_short : project->attribution);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < project->nlayers; i++) {
-        int rc = source_load(&project->layers[i], &ds->layers[i], err);
-        if (rc != ERR_OK) {
-            free_dataset(ds);
-            return rc;
-        }
-        ds->nlayers++;
+        text_dup(project->attribution_short ? project->attribution_short : project->attribution);
+    int rc = ERR_OK;
+    for (size_t i = 0; rc == ERR_OK && i < project->nlayers; i++)
+        if ((rc = source_load(&project->layers[i], &ds->layers[i], err)) == ERR_OK) ds->nlayers++;
+    for (size_t i = 0; rc == ERR_OK && i < nhooks; i++)
+        rc = hooks[i](ds, project, err);
+    if (rc != ERR_OK) {
+        free_dataset(ds);
+        return rc;
+    }
+    uint64_t h = HASH_FNV_START; /* over every layer, those of the hooks too */
+    for (size_t i = 0; i < ds->nlayers; i++)
         h = hash_layer(h, ds->layers[i]);
-    }
-    if (project->network) {
-        int rc = setup_network(ds, project->network, err);
-        if (rc != ERR_OK) {
-            free_dataset(ds);
-            return rc;
-        }
-        h = hash_layer(h, ds->layers[ds->nlayers - 1]);
-    }
     snprintf(ds->version, sizeof(ds->version), "%016" PRIx64, h);
     ds->loaded_at = time(NULL);
     ds->load_ms = now_ms() - start;
     *out = ds;
+    return ERR_OK;
+}
+
+int dataset_load(const project_t *project, dataset_t **out, error_t *err)
+{
+    return dataset_load_with(project, NULL, 0, out, err);
+}
+
+int dataset_add_layer(dataset_t *ds, layer_t *layer, error_t *err)
+{
+    if (dataset_find_layer(ds, layer->id)) {
+        error_set(err, ERR_DUPLICATE, "layer id '%s' is taken", layer->id);
+        layer_destroy(layer);
+        return ERR_DUPLICATE;
+    }
+    layer_t **layers = realloc(ds->layers, (ds->nlayers + 1) * sizeof(*layers));
+    if (layers == NULL) {
+        layer_destroy(layer);
+        return error_set(err, ERR_NOMEM, "out of memory");
+    }
+    ds->layers = layers;
+    ds->layers[ds->nlayers++] = layer;
     return ERR_OK;
 }
 
@@ -269,73 +200,14 @@ double dataset_load_ms(const dataset_t *ds)
     return ds->load_ms;
 }
 
-const network_source_t *dataset_network_source(const dataset_t *ds)
-{
-    return ds->has_network ? &ds->net_src : NULL;
-}
-
-/* Drops the oldest cached network (requests holding it keep it). Lock held. */
-static void evict_oldest(dataset_t *ds)
-{
-    network_t *net = ds->cache[0].net;
-    ds->cache_bytes -= network_bytes(net);
-    network_unref(net);
-    memmove(ds->cache, ds->cache + 1, --ds->ncache * sizeof(ds->cache[0]));
-}
-
-void dataset_set_network_cache(size_t bytes)
-{
-    network_cache_budget = bytes;
-}
-
-void dataset_network_cache_stats(dataset_t *ds, size_t *bytes, size_t *entries)
-{
-    pthread_mutex_lock(&ds->cache_lock);
-    *bytes = ds->cache_bytes;
-    *entries = ds->ncache;
-    pthread_mutex_unlock(&ds->cache_lock);
-}
-
-int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err)
-{
-    char key[192];
-    *out = NULL;
-    if (!ds->has_network) return error_set(err, ERR_NOTFOUND, "this project defines no network");
-    network_params_key(params, key, sizeof(key));
-    pthread_mutex_lock(&ds->cache_lock);
-    for (size_t i = 0; i < ds->ncache && *out == NULL; i++)
-        if (strcmp(ds->cache[i].key, key) == 0) *out = network_ref(ds->cache[i].net);
-    pthread_mutex_unlock(&ds->cache_lock);
-    if (*out) return ERR_OK;
-    int rc = network_build(&ds->net_src, params, out, err);
-    if (rc != ERR_OK) return rc;
-    /* Two requests may build the same network at once; the second one
-     * simply finds the key taken and keeps its own copy uncached. */
-    size_t bytes = network_bytes(*out);
-    pthread_mutex_lock(&ds->cache_lock);
-    bool taken = false;
-    for (size_t i = 0; i < ds->ncache && !taken; i++)
-        taken = strcmp(ds->cache[i].key, key) == 0;
-    if (!taken && bytes <= network_cache_budget) {
-        while (ds->ncache > 0 &&
-               (ds->ncache == NETWORK_CACHE || ds->cache_bytes + bytes > network_cache_budget))
-            evict_oldest(ds);
-        snprintf(ds->cache[ds->ncache].key, sizeof(key), "%s", key);
-        ds->cache[ds->ncache++].net = network_ref(*out);
-        ds->cache_bytes += bytes;
-    }
-    pthread_mutex_unlock(&ds->cache_lock);
-    return ERR_OK;
-}
-
 void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *arg),
                          void (*destroy)(void *obj), void *arg)
 {
-    pthread_mutex_lock(&ds->cache_lock);
+    pthread_mutex_lock(&ds->lock);
     attachment_t *a = ds->attachments;
     while (a && strcmp(a->key, key) != 0)
         a = a->next;
-    if (a == NULL && (a = calloc(1, sizeof(*a))) != NULL) {
+    if (a == NULL && create && (a = calloc(1, sizeof(*a))) != NULL) {
         snprintf(a->key, sizeof(a->key), "%s", key);
         a->obj = create(arg);
         a->destroy = destroy;
@@ -348,7 +220,7 @@ void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *a
         }
     }
     void *obj = a ? a->obj : NULL;
-    pthread_mutex_unlock(&ds->cache_lock);
+    pthread_mutex_unlock(&ds->lock);
     return obj;
 }
 

@@ -9,7 +9,6 @@
 
 #include "util/error.h"
 #include "data/layer.h"
-#include "network/network.h"
 #include "data/project.h"
 
 typedef struct dataset dataset_t;
@@ -18,6 +17,20 @@ typedef struct dataset dataset_t;
  * dataset with one reference (release with dataset_unref()), or nothing is
  * kept, *out is NULL and err says what failed. */
 int dataset_load(const project_t *project, dataset_t **out, error_t *err);
+
+/* What a later stage adds while a dataset loads, after its layers and
+ * before its version is computed: layers derived from the others
+ * (dataset_add_layer) and objects kept with it (dataset_attachment). The
+ * dataset knows nothing of what they are. A failure fails the load. */
+typedef int (*dataset_hook_fn)(dataset_t *ds, const project_t *project, error_t *err);
+
+/* dataset_load() that runs the hooks, in order, once the layers are in. */
+int dataset_load_with(const project_t *project, const dataset_hook_fn *hooks, size_t nhooks,
+                      dataset_t **out, error_t *err);
+
+/* Adds a sealed layer (taken over; freed on failure) while loading, from a
+ * hook only: ERR_DUPLICATE when its id is taken. */
+int dataset_add_layer(dataset_t *ds, layer_t *layer, error_t *err);
 
 /* Takes another reference; returns ds. Thread-safe. */
 dataset_t *dataset_ref(dataset_t *ds);
@@ -41,25 +54,11 @@ const char *dataset_attribution_short(const dataset_t *ds); /* one line, may be 
  * same data gives the same version on every load and every machine. */
 const char *dataset_version(const dataset_t *ds);
 
-/* Where networks come from (the project's "network" object resolved to
- * layers and fields), or NULL if the project has none. Borrowed. */
-const network_source_t *dataset_network_source(const dataset_t *ds);
-
-/* The network for these parameters: from the dataset's cache, or built and
- * cached (the cache lives and dies with the dataset, so a reload starts
- * afresh). *out is a reference the caller releases with network_unref().
- * ERR_INVALID with a message for parameters that do not fit the data. */
-int dataset_network(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err);
-
-/* The bytes each dataset's network cache may hold (default 64 MiB; the
- * oldest networks go first). Set before serving. */
-void dataset_set_network_cache(size_t bytes);
-void dataset_network_cache_stats(dataset_t *ds, size_t *bytes, size_t *entries);
-
-/* Data derived from this dataset by other modules (e.g. label placements),
- * kept with it and freed with it: returns the object stored under key,
- * creating it with create(arg) the first time (NULL if that fails). The
- * object is destroyed with destroy() when the dataset is freed. Borrowed;
+/* Data derived from this dataset by later stages (label placements, the
+ * networks), kept with it and freed with it, before its layers: returns the
+ * object stored under key, creating it with create(arg) the first time
+ * (NULL if that fails, or if create is NULL and there is none). The object
+ * is destroyed with destroy() when the dataset is freed. Borrowed;
  * thread-safe (the creator must make the object itself thread-safe). */
 void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *arg),
                          void (*destroy)(void *obj), void *arg);

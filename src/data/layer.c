@@ -4,11 +4,7 @@
 #include <string.h>
 
 #include "data/crs.h"
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
+#include "util/text.h"
 
 layer_t *layer_create(const char *id, const char *title, const char *description)
 {
@@ -16,7 +12,7 @@ layer_t *layer_create(const char *id, const char *title, const char *description
     if (layer == NULL) return NULL;
     layer->id = strdup(id);
     layer->title = strdup(title ? title : id);
-    layer->description = dup_or_null(description);
+    layer->description = text_dup(description);
     layer->extent = bbox_empty();
     layer->extent_merc = bbox_empty();
     if (!layer->id || !layer->title || (description && !layer->description))

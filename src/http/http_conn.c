@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "http/http_internal.h"
+#include "util/hash.h"
 
 #define IP_BUCKETS 1024
 
@@ -55,10 +56,7 @@ static unsigned char addr_key(const struct sockaddr *sa, unsigned char out[16])
 
 static size_t addr_hash(const unsigned char *a, unsigned char len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (unsigned char i = 0; i < len; i++)
-        h = (h ^ a[i]) * 0x100000001b3ULL;
-    return (size_t)(h % IP_BUCKETS);
+    return (size_t)(hash_fnv1a(HASH_FNV_START, a, len) % IP_BUCKETS);
 }
 
 /* The table entry for an address, made when create is set. Lock held. */

@@ -7,20 +7,13 @@
 #include <zlib.h>
 
 #include "http/http_internal.h"
+#include "util/hash.h"
 
 const char *http_response_get_header(const http_response_t *resp, const char *name)
 {
     for (size_t i = 0; i < resp->nheaders; i++)
         if (strcasecmp(resp->headers[i][0], name) == 0) return resp->headers[i][1];
     return NULL;
-}
-
-static uint64_t fnv1a(const char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-    return h;
 }
 
 /* Does an If-None-Match list ("a", W/"b", *) name this entity tag? Weak
@@ -118,7 +111,8 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
         snprintf(etag, sizeof(etag), "%s", preset);
     } else {
         snprintf(etag, sizeof(etag), "\"%016llx%s\"",
-                 (unsigned long long)fnv1a(resp->body, resp->len), gzip ? "-gz" : "");
+                 (unsigned long long)hash_fnv1a(HASH_FNV_START, resp->body, resp->len),
+                 gzip ? "-gz" : "");
         http_response_header(resp, "ETag", etag);
     }
     if (http_response_get_header(resp, "Cache-Control") == NULL)

@@ -4,7 +4,7 @@
  * A network is computed from a nodes layer (the towns: points with a name
  * and a country field) and, for the "edges" model, a ties layer whose
  * features name two towns. It is immutable once built; the dataset caches
- * networks per parameter set (see dataset_network()). */
+ * networks per parameter set (see networks_get() in networks.h). */
 #ifndef COOPMAP_NETWORK_H
 #define COOPMAP_NETWORK_H
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
+
 typedef struct blob_impl {
     tile_blob_t pub; /* first: a tile_blob_t * is a blob_impl_t * */
     atomic_int refs;
@@ -35,14 +37,6 @@ struct tilecache {
     entry_t *head, *tail; /* most and least recently used */
     size_t bytes, max_bytes, hits, misses;
 };
-
-static uint64_t hash_key(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
 
 tilecache_t *tilecache_create(size_t max_bytes)
 {
@@ -141,9 +135,7 @@ static blob_impl_t *make_blob(unsigned char *data, size_t len)
     }
     b->pub.data = data;
     b->pub.len = len;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ data[i]) * 0x100000001b3ULL;
+    uint64_t h = hash_fnv1a(HASH_FNV_START, data, len);
     snprintf(b->pub.etag, sizeof(b->pub.etag), "\"%016llx\"", (unsigned long long)h);
     atomic_init(&b->refs, 1);
     return b;
@@ -186,7 +178,7 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
 {
     *out = NULL;
     if (c->max_bytes == 0) return make_uncached(make, arg, out, err);
-    uint64_t h = hash_key(key);
+    uint64_t h = hash_fnv1a_str(HASH_FNV_START, key);
     pthread_mutex_lock(&c->lock);
     entry_t *e = *slot(c, key, h);
     if (e && e->blob) {
@@ -248,7 +240,7 @@ int tilecache_get(tilecache_t *c, const char *key, tilecache_make_fn make, void 
 tile_blob_t *tilecache_peek(tilecache_t *c, const char *key)
 {
     if (c->max_bytes == 0) return NULL;
-    uint64_t h = hash_key(key);
+    uint64_t h = hash_fnv1a_str(HASH_FNV_START, key);
     pthread_mutex_lock(&c->lock);
     entry_t *e = *slot(c, key, h);
     tile_blob_t *b = NULL;

@@ -51,6 +51,11 @@ void text_fold(const char *s, char *out, size_t size)
     out[n] = '\0';
 }
 
+char *text_dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
 int text_equal_folded(const char *a, const char *b)
 {
     char fa[256], fb[256];

@@ -10,6 +10,9 @@
  * bytes, always NUL-terminated). Other characters pass through. */
 void text_fold(const char *s, char *out, size_t size);
 
+/* strdup() that passes NULL through. The caller frees the copy. */
+char *text_dup(const char *s);
+
 /* Equal after folding? */
 int text_equal_folded(const char *a, const char *b);
 

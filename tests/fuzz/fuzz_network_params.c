@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/networks.h"
 #include "fuzzutil.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    if (dataset_network_source(fuzz_dataset()) == NULL) fuzz_fail("the default data has no towns");
+    if (networks_source(fuzz_dataset()) == NULL) fuzz_fail("the default data has no towns");
     return 0;
 }
 
@@ -116,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (data[0] & (1u << i)) field[i] = p < end ? p : "";
         if (p < end) p += strlen(p) + 1;
     }
-    const network_source_t *src = dataset_network_source(fuzz_dataset());
+    const network_source_t *src = networks_source(fuzz_dataset());
     network_params_t params;
     error_t err = {0};
     int rc = network_params_parse(&params, field[0], field[1], field[2], field[3], field[4], &err);

@@ -55,12 +55,9 @@ dataset_t *fuzz_dataset(void)
     static dataset_t *ds;
     if (ds) return ds;
     log_set_level(LOG_ERROR);
-    project_t *p = NULL;
     error_t err = {0};
-    if (project_load(fuzz_path("geodata/coopmap.json"), &p, &err) != ERR_OK ||
-        dataset_load(p, &ds, &err) != ERR_OK)
+    if (app_load(fuzz_path("geodata/coopmap.json"), NULL, &ds, &err) != ERR_OK)
         fuzz_fail("cannot load the default project: %s", err.message);
-    project_destroy(p);
     return ds;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "network/networks.h"
 #include "data/dataset.h"
 #include "network/geodesy.h"
 #include "network/network.h"
@@ -22,7 +23,7 @@ static int setup(void **state)
 {
     (void)state;
     ds = load_default_dataset();
-    src = ds ? dataset_network_source(ds) : NULL;
+    src = ds ? networks_source(ds) : NULL;
     return src ? 0 : -1;
 }
 
@@ -245,8 +246,8 @@ static void test_names_fold_and_cache(void **state)
     error_t err;
     network_t *a = NULL, *b = NULL;
     assert_int_equal(network_params_parse(&params, "gabriel", NULL, NULL, NULL, NULL, &err), 0);
-    assert_int_equal(dataset_network(ds, &params, &a, &err), ERR_OK);
-    assert_int_equal(dataset_network(ds, &params, &b, &err), ERR_OK);
+    assert_int_equal(networks_get(ds, &params, &a, &err), ERR_OK);
+    assert_int_equal(networks_get(ds, &params, &b, &err), ERR_OK);
     assert_ptr_equal(a, b); /* the second came from the cache */
     network_unref(a);
     network_unref(b);

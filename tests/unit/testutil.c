@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "api/app.h"
 #include "data/dataset.h"
 #include "data/project.h"
 #include <stdlib.h>
@@ -39,12 +40,9 @@ double rnd_unit(uint64_t *s)
 
 dataset_t *load_default_dataset(void)
 {
-    project_t *p = NULL;
     dataset_t *ds = NULL;
     error_t err = {0};
-    if (project_load(geodata_path("coopmap.json"), &p, &err) != ERR_OK ||
-        dataset_load(p, &ds, &err) != ERR_OK)
+    if (app_load(geodata_path("coopmap.json"), NULL, &ds, &err) != ERR_OK)
         fprintf(stderr, "%s\n", err.message);
-    project_destroy(p);
     return ds;
 }

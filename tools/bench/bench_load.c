@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/app.h"
 #include "data/dataset.h"
 #include "data/project.h"
 
@@ -43,10 +44,9 @@ int main(int argc, char **argv)
     size_t features = 0;
     for (int r = 0; r < runs; r++) {
         error_t err = {0};
-        project_t *p = NULL;
         dataset_t *ds = NULL;
         double t0 = now_ms();
-        if (project_load(path, &p, &err) != ERR_OK || dataset_load(p, &ds, &err) != ERR_OK) {
+        if (app_load(path, NULL, &ds, &err) != ERR_OK) {
             fprintf(stderr, "bench_load: %s\n", err.message);
             return 1;
         }
@@ -55,7 +55,6 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < dataset_layer_count(ds); i++)
             features += dataset_layer(ds, i)->nfeatures;
         dataset_unref(ds);
-        project_destroy(p);
     }
     qsort(ms, (size_t)runs, sizeof(double), cmp_double);
     printf("load %s: %zu features, %d runs: min %.1f ms, median %.1f ms, max %.1f ms "
