@@ -2,6 +2,7 @@
  * for the MST, and one Dijkstra per source that feeds every node metric at
  * once, including Brandes' dependency accumulation for betweenness. */
 #include "network/graph.h"
+#include "util/error.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -10,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define NO_MEMORY (-1)
-#define BAD_INPUT (-2)
-#define TIMED_OUT (-3)
 
 /* Shortest-path lengths this close (relative) count as equal, so sums of
  * the same edges added in another order still tie. */
@@ -51,10 +48,10 @@ static bool finite_nonneg(double w)
 
 static int check_edges(size_t n, const graph_edge_t *edges, size_t m)
 {
-    if (n > UINT32_MAX) return BAD_INPUT;
+    if (n > UINT32_MAX) return ERR_INVALID;
     for (size_t i = 0; i < m; i++) {
         const graph_edge_t *e = &edges[i];
-        if (e->a >= n || e->b >= n || e->a == e->b || !finite_nonneg(e->w)) return BAD_INPUT;
+        if (e->a >= n || e->b >= n || e->a == e->b || !finite_nonneg(e->w)) return ERR_INVALID;
     }
     return 0;
 }
@@ -93,7 +90,7 @@ static int adj_build(struct adj *g, size_t n, const graph_edge_t *edges, size_t 
     g->nbr = calloc(2 * m + 1, sizeof(*g->nbr));
     g->w = calloc(2 * m + 1, sizeof(*g->w));
     cursor = calloc(n + 1, sizeof(*cursor));
-    rc = NO_MEMORY;
+    rc = ERR_NOMEM;
     if (!g->off || !g->nbr || !g->w || !cursor) goto out;
     for (size_t i = 0; i < m; i++) {
         g->off[edges[i].a + 1]++;
@@ -110,7 +107,7 @@ static int adj_build(struct adj *g, size_t n, const graph_edge_t *edges, size_t 
         g->w[cursor[b]++] = edges[i].w;
     }
     /* The cursor array is free now: reuse it as the marks. */
-    rc = has_parallel_edges(g, cursor) ? BAD_INPUT : 0;
+    rc = has_parallel_edges(g, cursor) ? ERR_INVALID : 0;
 out:
     free(cursor);
     return rc;
@@ -142,7 +139,7 @@ static int sssp_alloc(struct sssp *q, const struct adj *g, bool own_dist)
     q->pos = calloc(n, sizeof(*q->pos));
     if ((own_dist && !q->dist) || !q->sigma || !q->npred || !q->pred || !q->order || !q->heap ||
         !q->pos)
-        return NO_MEMORY;
+        return ERR_NOMEM;
     return 0;
 }
 
@@ -358,10 +355,10 @@ static void *work(void *arg)
     struct sssp q = {0};
     double *delta = calloc(n + 1, sizeof(*delta));
     w->acc = calloc(n + 1, sizeof(*w->acc));
-    w->rc = sssp_alloc(&q, w->g, true) == 0 && delta && w->acc ? 0 : NO_MEMORY;
+    w->rc = sssp_alloc(&q, w->g, true) == 0 && delta && w->acc ? 0 : ERR_NOMEM;
     for (size_t s = w->first, k = 0; w->rc == 0 && s < n; s += w->stride, k++) {
         if (k % 16 == 15 && deadline_passed(w->deadline)) {
-            w->rc = TIMED_OUT;
+            w->rc = ERR_TIMEOUT;
             break;
         }
         dijkstra(&q, w->g, (uint32_t)s);
@@ -438,7 +435,7 @@ int graph_metrics_until(size_t n, const graph_edge_t *edges, size_t m, graph_nod
     uint32_t ncomp = 0;
     int rc = adj_build(&g, n, edges, m);
     if (rc < 0) goto out;
-    rc = NO_MEMORY;
+    rc = ERR_NOMEM;
     if (!nm) nm = calloc(n + 1, sizeof(*nm));
     queue = calloc(n + 1, sizeof(*queue));
     if (!nm || !queue) goto out;
@@ -463,7 +460,7 @@ int graph_shortest_paths(size_t n, const graph_edge_t *edges, size_t m, double *
     struct adj g;
     struct sssp q = {0};
     int rc;
-    if (n > 0 && n > SIZE_MAX / sizeof(double) / n) return BAD_INPUT;
+    if (n > 0 && n > SIZE_MAX / sizeof(double) / n) return ERR_INVALID;
     rc = adj_build(&g, n, edges, m);
     if (rc == 0) rc = sssp_alloc(&q, &g, false);
     /* Each run writes its row of the output in place. */
@@ -506,19 +503,19 @@ int graph_mst(size_t n, const double *dist, graph_edge_t **out, size_t *nout)
     bool *in_tree = NULL;
     graph_edge_t *tree = NULL;
     size_t ne = 0;
-    int rc = BAD_INPUT;
+    int rc = ERR_INVALID;
     *out = NULL;
     *nout = 0;
-    if (n > UINT32_MAX || (n > 0 && n > SIZE_MAX / sizeof(double) / n)) return BAD_INPUT;
+    if (n > UINT32_MAX || (n > 0 && n > SIZE_MAX / sizeof(double) / n)) return ERR_INVALID;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            if (!(dist[i * n + j] >= 0)) return BAD_INPUT; /* negative or NaN */
+            if (!(dist[i * n + j] >= 0)) return ERR_INVALID; /* negative or NaN */
     if (n < 2) return 0;
     best = malloc(n * sizeof(*best));
     parent = malloc(n * sizeof(*parent));
     in_tree = calloc(n, sizeof(*in_tree));
     tree = malloc((n - 1) * sizeof(*tree));
-    rc = NO_MEMORY;
+    rc = ERR_NOMEM;
     if (!best || !parent || !in_tree || !tree) goto out;
     for (size_t v = 0; v < n; v++) {
         best[v] = INFINITY;

@@ -1,16 +1,17 @@
 /* Weighted undirected graphs for cooperation networks between towns: nodes
  * are towns 0..n-1, edge weights distances in km.
  *
- * Pure functions over caller-owned arrays, no global state, so any number of
- * threads may call them at once. Node metrics follow NetworkX's definitions
- * (noted per field) so results can be cross-checked against it.
+ * Functions over caller-owned arrays; the only shared state is the thread
+ * count of graph_set_threads(), so any number of threads may call them at
+ * once. Node metrics follow NetworkX's definitions (noted per field) so
+ * results can be cross-checked against it.
  *
- * Status codes: 0 on success, -1 on allocation failure (ERR_NOMEM), -2 on
- * invalid input: a distance or weight that is negative or NaN, an infinite
- * edge weight, an edge endpoint >= n, a self-loop, a parallel edge (a, b)
- * given twice in either orientation, or n too large (n > UINT32_MAX, or an
- * n×n matrix that cannot be addressed), -3 when a deadline passed. Output is
- * unspecified on error. */
+ * Status codes (util/error.h): ERR_OK, ERR_NOMEM on allocation failure,
+ * ERR_INVALID on invalid input: a distance or weight that is negative or
+ * NaN, an infinite edge weight, an edge endpoint >= n, a self-loop, a
+ * parallel edge (a, b) given twice in either orientation, or n too large
+ * (n > UINT32_MAX, or an n×n matrix that cannot be addressed), ERR_TIMEOUT
+ * when a deadline passed. Output is unspecified on error. */
 #ifndef COOPMAP_GRAPH_H
 #define COOPMAP_GRAPH_H
 
@@ -83,7 +84,7 @@ typedef struct graph_summary {
 int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
                   graph_summary_t *summary);
 
-/* graph_metrics() that gives up with -3 once the deadline has passed
+/* graph_metrics() that gives up with ERR_TIMEOUT once the deadline has passed
  * (checked every few single-source runs): for requests that must not hold
  * a worker for minutes. */
 int graph_metrics_until(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,

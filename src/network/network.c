@@ -21,9 +21,9 @@ int network_model_parse(const char *name, network_model_t *out)
     for (size_t i = 0; i < sizeof(model_names) / sizeof(model_names[0]); i++)
         if (strcmp(name, model_names[i]) == 0) {
             *out = (network_model_t)i;
-            return 0;
+            return ERR_OK;
         }
-    return -1;
+    return ERR_INVALID;
 }
 
 void network_params_key(const network_params_t *p, char *out, size_t size)
@@ -259,13 +259,9 @@ int network_metrics_until(network_t *net, deadline_t deadline)
         graph_node_metrics_t *m = calloc(net->nnodes ? net->nnodes : 1, sizeof(*m));
         for (size_t i = 0; ge && i < net->nedges; i++)
             ge[i] = (graph_edge_t){net->edges[i].a, net->edges[i].b, net->edges[i].km};
-        int g = ge && m
-                    ? graph_metrics_until(net->nnodes, ge, net->nedges, m, &net->summary, deadline)
-                    : -1;
-        if (g == 0)
-            net->metrics = m, m = NULL;
-        else
-            rc = g == -3 ? ERR_TIMEOUT : ERR_NOMEM;
+        rc = ge && m ? graph_metrics_until(net->nnodes, ge, net->nedges, m, &net->summary, deadline)
+                     : ERR_NOMEM;
+        if (rc == ERR_OK) net->metrics = m, m = NULL;
         free(ge);
         free(m);
     }

@@ -72,7 +72,7 @@ typedef struct network {
 /* "complete" grows as n²: offered up to this many towns. */
 #define NETWORK_COMPLETE_MAX 2000
 
-/* Names for models and back; -1 for an unknown name. */
+/* Names for models and back; ERR_INVALID for an unknown name. */
 const char *network_model_name(network_model_t model);
 int network_model_parse(const char *name, network_model_t *out);
 
@@ -85,7 +85,8 @@ int network_build(const network_source_t *src, const network_params_t *params, n
 
 /* Computes the node metrics and the summary the first time it is called
  * (all-pairs shortest paths: O(n m log n), the slow part for thousands of
- * towns); later calls return at once. Thread-safe. 0 or ERR_NOMEM. */
+ * towns); later calls return at once. Thread-safe. ERR_OK, ERR_NOMEM, or
+ * ERR_INVALID for a network graph_metrics() refuses. */
 int network_metrics(network_t *net);
 
 /* network_metrics() that returns ERR_TIMEOUT (computing nothing) once the

@@ -277,8 +277,8 @@ static int mst_exact(build_t *b)
         for (uint32_t j = i + 1; j < n; j++)
             km[i * n + j] = km[j * n + i] = geodesic_km(b->net, i, j);
     }
-    int rc =
-        graph_mst(n, km, &tree, &m) == 0 ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
+    int rc = graph_mst(n, km, &tree, &m);
+    if (rc != ERR_OK) error_set(b->err, rc, "the minimum spanning tree failed: %s", error_str(rc));
     for (size_t i = 0; rc == ERR_OK && i < m; i++)
         rc = add_tie(b, tree[i].a, tree[i].b, tree[i].w, -1);
     free(tree);
@@ -311,8 +311,9 @@ static int mst_delaunay(build_t *b)
 {
     size_t n = b->net->nnodes, ndt = 0;
     proximity_edge_t *dt = NULL;
-    if (proximity_delaunay(b->xy, n, &dt, &ndt) != 0)
-        return error_set(b->err, ERR_NOMEM, "the Delaunay triangulation failed");
+    int prc = proximity_delaunay(b->xy, n, &dt, &ndt);
+    if (prc != ERR_OK)
+        return error_set(b->err, prc, "the Delaunay triangulation failed: %s", error_str(prc));
     weighted_t *w = malloc((ndt ? ndt : 1) * sizeof(*w));
     uint32_t *parent = malloc(n * sizeof(uint32_t));
     int rc = w && parent ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
@@ -354,14 +355,17 @@ int network_model_proximity(build_t *b)
                          "EPSG:3035, which %s is built in",
                          network_model_name(b->net->params.model));
     int rc = ERR_OK;
-    if (proximity_delaunay(b->xy, n, &dt, &ndt) != 0)
-        rc = error_set(b->err, ERR_GEOMETRY, "the Delaunay triangulation failed");
+    int prc = proximity_delaunay(b->xy, n, &dt, &ndt);
+    if (prc != ERR_OK)
+        rc = error_set(b->err, prc, "the Delaunay triangulation failed: %s", error_str(prc));
     use = dt, nuse = ndt;
     if (rc == ERR_OK && b->net->params.model != NETWORK_DELAUNAY) {
-        int prc = b->net->params.model == NETWORK_GABRIEL
-                      ? proximity_gabriel(b->xy, n, dt, ndt, &sub, &nsub)
-                      : proximity_rng(b->xy, n, dt, ndt, &sub, &nsub);
-        if (prc != 0) rc = error_set(b->err, ERR_NOMEM, "out of memory");
+        prc = b->net->params.model == NETWORK_GABRIEL
+                  ? proximity_gabriel(b->xy, n, dt, ndt, &sub, &nsub)
+                  : proximity_rng(b->xy, n, dt, ndt, &sub, &nsub);
+        if (prc != ERR_OK)
+            rc = error_set(b->err, prc, "the %s graph failed: %s",
+                           network_model_name(b->net->params.model), error_str(prc));
         use = sub, nuse = nsub;
     }
     for (size_t i = 0; rc == ERR_OK && i < nuse; i++)

@@ -224,11 +224,11 @@ static int normalise(const double *xy, size_t n, double **out)
     int e;
     *out = NULL;
     for (size_t i = 0; i < 2 * n; i++) {
-        if (!isfinite(xy[i])) return PROXIMITY_EINVAL;
+        if (!isfinite(xy[i])) return ERR_INVALID;
         if (fabs(xy[i]) > maxabs) maxabs = fabs(xy[i]);
     }
     p = malloc(2 * n * sizeof(*p) + 1);
-    if (!p) return PROXIMITY_ENOMEM;
+    if (!p) return ERR_NOMEM;
     frexp(maxabs, &e); /* maxabs = f * 2^e, 0.5 <= f < 1 */
     for (size_t i = 0; i < 2 * n; i++) {
         double s = ldexp(xy[i], 1 - e);
@@ -241,9 +241,9 @@ static int normalise(const double *xy, size_t n, double **out)
 
 static int check_args(const double *xy, size_t n, const void *out, const size_t *nout)
 {
-    if (!out || !nout || n > ((size_t)1 << 31) || (n > 0 && !xy)) return PROXIMITY_EINVAL;
+    if (!out || !nout || n > ((size_t)1 << 31) || (n > 0 && !xy)) return ERR_INVALID;
     /* Keeps every size computed from n clear of overflow on 32-bit hosts. */
-    if (n > SIZE_MAX / 64) return PROXIMITY_ENOMEM;
+    if (n > SIZE_MAX / 64) return ERR_NOMEM;
     return 0;
 }
 
@@ -330,7 +330,7 @@ static int make_edge(struct mesh *m, uint32_t a, uint32_t b, uint32_t *out)
         e = m->free_head;
         m->free_head = m->next[e];
     } else {
-        if (m->used == m->cap) return PROXIMITY_ENOMEM;
+        if (m->used == m->cap) return ERR_NOMEM;
         e = 4 * m->used++;
     }
     m->next[e] = e;
@@ -357,7 +357,7 @@ static void delete_edge(struct mesh *m, uint32_t e)
 static int connect(struct mesh *m, uint32_t a, uint32_t b, uint32_t *out)
 {
     uint32_t e;
-    if (make_edge(m, dest(m, a), org(m, b), &e) != 0) return PROXIMITY_ENOMEM;
+    if (make_edge(m, dest(m, a), org(m, b), &e) != 0) return ERR_NOMEM;
     splice(m, e, lnext(m, a));
     splice(m, sym(e), b);
     *out = e;
@@ -386,16 +386,16 @@ static int build_small(struct mesh *m, const uint32_t *s, size_t n, uint32_t *le
 {
     uint32_t a, b, c = 0;
     int o;
-    if (make_edge(m, s[0], s[1], &a) != 0) return PROXIMITY_ENOMEM;
+    if (make_edge(m, s[0], s[1], &a) != 0) return ERR_NOMEM;
     if (n == 2) {
         *le = a;
         *re = sym(a);
         return 0;
     }
-    if (make_edge(m, s[1], s[2], &b) != 0) return PROXIMITY_ENOMEM;
+    if (make_edge(m, s[1], s[2], &b) != 0) return ERR_NOMEM;
     splice(m, sym(a), b);
     o = orient(pt(m, s[0]), pt(m, s[1]), pt(m, s[2]));
-    if (o != 0 && connect(m, b, a, &c) != 0) return PROXIMITY_ENOMEM;
+    if (o != 0 && connect(m, b, a, &c) != 0) return ERR_NOMEM;
     if (o < 0) {
         *le = sym(c);
         *re = c;
@@ -443,7 +443,7 @@ static int merge(struct mesh *m, uint32_t ldi, uint32_t rdi, uint32_t *ldo, uint
         else
             break;
     }
-    if (connect(m, sym(rdi), ldi, &basel) != 0) return PROXIMITY_ENOMEM;
+    if (connect(m, sym(rdi), ldi, &basel) != 0) return ERR_NOMEM;
     if (org(m, ldi) == org(m, *ldo)) *ldo = sym(basel);
     if (org(m, rdi) == org(m, *rdo)) *rdo = basel;
     for (;;) {
@@ -459,9 +459,9 @@ static int merge(struct mesh *m, uint32_t ldi, uint32_t rdi, uint32_t *ldo, uint
          * basel is empty of the other. */
         if (!lvalid || (rvalid && in_circle(m, dest(m, lcand), org(m, lcand), org(m, rcand),
                                             dest(m, rcand)))) {
-            if (connect(m, rcand, sym(basel), &basel) != 0) return PROXIMITY_ENOMEM;
+            if (connect(m, rcand, sym(basel), &basel) != 0) return ERR_NOMEM;
         } else {
-            if (connect(m, sym(basel), sym(lcand), &basel) != 0) return PROXIMITY_ENOMEM;
+            if (connect(m, sym(basel), sym(lcand), &basel) != 0) return ERR_NOMEM;
         }
     }
     return 0;
@@ -476,8 +476,8 @@ static int build(struct mesh *m, const uint32_t *s, size_t n, uint32_t *le, uint
     size_t half = n / 2;
     if (n <= 3) return build_small(m, s, n, le, re);
     if (build(m, s, half, &ldo, &ldi) != 0 || build(m, s + half, n - half, &rdi, &rdo) != 0)
-        return PROXIMITY_ENOMEM;
-    if (merge(m, ldi, rdi, &ldo, &rdo) != 0) return PROXIMITY_ENOMEM;
+        return ERR_NOMEM;
+    if (merge(m, ldi, rdi, &ldo, &rdo) != 0) return ERR_NOMEM;
     *le = ldo;
     *re = rdo;
     return 0;
@@ -512,7 +512,7 @@ static int sort_points(const double *p, size_t n, uint32_t *uniq, size_t *nu,
                        proximity_edge_t *dups, size_t *nd)
 {
     struct sorted *s = malloc(n * sizeof(*s) + 1);
-    if (!s) return PROXIMITY_ENOMEM;
+    if (!s) return ERR_NOMEM;
     for (size_t i = 0; i < n; i++)
         s[i] = (struct sorted){p[2 * i], p[2 * i + 1], (uint32_t)i};
     qsort(s, n, sizeof(*s), cmp_sorted);
@@ -535,9 +535,9 @@ static int triangulate(const double *p, const uint32_t *uniq, size_t nu, proximi
 {
     struct mesh m = {p, NULL, NULL, 0, 0, NONE};
     uint32_t le, re;
-    int rc = PROXIMITY_ENOMEM;
+    int rc = ERR_NOMEM;
     if (nu < 2) return 0;
-    if (nu > (UINT32_MAX / 4 - 1) / 3) return PROXIMITY_ENOMEM;
+    if (nu > (UINT32_MAX / 4 - 1) / 3) return ERR_NOMEM;
     m.cap = (uint32_t)(3 * nu);
     m.next = malloc(4 * (size_t)m.cap * sizeof(*m.next));
     m.org = malloc(4 * (size_t)m.cap * sizeof(*m.org));
@@ -565,7 +565,7 @@ int proximity_delaunay(const double *xy, size_t n, proximity_edge_t **edges, siz
     if (rc != 0) goto out;
     rc = normalise(xy, n, &p);
     if (rc != 0 || n < 2) goto out;
-    rc = PROXIMITY_ENOMEM;
+    rc = ERR_NOMEM;
     uniq = malloc(n * sizeof(*uniq));
     out = malloc(3 * n * sizeof(*out)); /* 3u - 6 edges plus n - u duplicates */
     if (!uniq || !out) goto out;
@@ -657,7 +657,7 @@ static int fans_build(const double *p, size_t n, const proximity_edge_t *dt, siz
     size_t maxdeg = 0;
     f->start = calloc(n + 2, sizeof(*f->start));
     f->spoke = malloc(2 * ndt * sizeof(*f->spoke) + 1);
-    if (!f->start || !f->spoke) return PROXIMITY_ENOMEM;
+    if (!f->start || !f->spoke) return ERR_NOMEM;
     for (size_t k = 0; k < ndt; k++) {
         if (same_point(p, dt[k].a, dt[k].b)) continue;
         f->start[dt[k].a + 2]++;
@@ -676,7 +676,7 @@ static int fans_build(const double *p, size_t n, const proximity_edge_t *dt, siz
         f->spoke[f->start[b + 1]++] = (struct spoke){a, k};
     }
     tmp = malloc(maxdeg * sizeof(*tmp) + 1);
-    if (!tmp) return PROXIMITY_ENOMEM;
+    if (!tmp) return ERR_NOMEM;
     for (size_t v = 0; v < n; v++)
         sort_fan(p, (uint32_t)v, &f->spoke[f->start[v]], f->start[v + 1] - f->start[v], tmp);
     free(tmp);
@@ -783,7 +783,7 @@ static int rng_filter(const double *p, size_t n, const proximity_edge_t *dt, siz
 {
     struct search sa = {0}, sb = {0};
     uint32_t stamp = 0;
-    int rc = PROXIMITY_ENOMEM;
+    int rc = ERR_NOMEM;
     /* Cheap first: most non-RNG edges have an apex in their lune. */
     check_apexes(p, n, dt, f, false, keep, in_lune);
     sa.queue = malloc(n * sizeof(*sa.queue));
@@ -818,13 +818,13 @@ static int filter(const double *xy, size_t n, const proximity_edge_t *dt, size_t
     proximity_edge_t *res = NULL;
     size_t nres = 0;
     int rc = check_args(xy, n, out, nout);
-    if (rc == 0 && ndt > 0 && !dt) rc = PROXIMITY_EINVAL;
-    if (rc == 0 && ndt > SIZE_MAX / 64) rc = PROXIMITY_ENOMEM;
+    if (rc == 0 && ndt > 0 && !dt) rc = ERR_INVALID;
+    if (rc == 0 && ndt > SIZE_MAX / 64) rc = ERR_NOMEM;
     for (size_t k = 0; rc == 0 && k < ndt; k++)
-        if (dt[k].a >= n || dt[k].b >= n || dt[k].a == dt[k].b) rc = PROXIMITY_EINVAL;
+        if (dt[k].a >= n || dt[k].b >= n || dt[k].a == dt[k].b) rc = ERR_INVALID;
     if (rc == 0) rc = normalise(xy, n, &p);
     if (rc != 0 || ndt == 0) goto out;
-    rc = PROXIMITY_ENOMEM;
+    rc = ERR_NOMEM;
     keep = malloc(ndt * sizeof(*keep));
     res = malloc(ndt * sizeof(*res));
     if (!keep || !res) goto out;

@@ -25,10 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum {
-    PROXIMITY_ENOMEM = -1, /* allocation failed, or over ~357 million points */
-    PROXIMITY_EINVAL = -2  /* NULL pointer, non-finite coordinate, n > 2^31, bad edge */
-};
+#include "util/error.h"
+
+/* Status codes (util/error.h): ERR_OK; ERR_NOMEM when allocation failed
+ * or there are over ~357 million points; ERR_INVALID for a NULL pointer, a
+ * non-finite coordinate, n > 2^31 or a bad edge. */
 
 /* An undirected edge between points a and b, a < b. */
 typedef struct proximity_edge {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "network/graph.h"
+#include "util/error.h"
 #include "testutil.h"
 
 /* Looser than the module's own 1e-12 so the reference, which sums paths in
@@ -414,10 +415,10 @@ static void test_rejects_bad_edges(void **state)
     double d[9];
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(graph_metrics(3, bad[i], 2, nm, &sum), -2);
-        assert_int_equal(graph_shortest_paths(3, bad[i], 2, d), -2);
+        assert_int_equal(graph_metrics(3, bad[i], 2, nm, &sum), ERR_INVALID);
+        assert_int_equal(graph_shortest_paths(3, bad[i], 2, d), ERR_INVALID);
     }
-    assert_int_equal(graph_metrics(0, bad[0], 1, NULL, NULL), -2);
+    assert_int_equal(graph_metrics(0, bad[0], 1, NULL, NULL), ERR_INVALID);
 }
 
 static void test_optional_outputs(void **state)
@@ -764,9 +765,9 @@ static void test_mst_edge_cases(void **state)
     assert_true(e[1].a == 1 && e[1].b == 2 && e[1].w == 1);
     free(e);
 
-    assert_int_equal(graph_mst(3, nan, &e, &ne), -2);
+    assert_int_equal(graph_mst(3, nan, &e, &ne), ERR_INVALID);
     assert_null(e);
-    assert_int_equal(graph_mst(3, neg, &e, &ne), -2);
+    assert_int_equal(graph_mst(3, neg, &e, &ne), ERR_INVALID);
     assert_null(e);
 
     /* All lengths equal: every tie goes to the lowest index, a star on 0. */

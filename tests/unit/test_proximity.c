@@ -982,11 +982,11 @@ static void test_filters_tiny(void **state)
     assert_null(out);
     /* An edge naming a missing point. */
     out = (proximity_edge_t *)&out;
-    assert_int_equal(proximity_gabriel(iso, 3, bad, 1, &out, &nout), PROXIMITY_EINVAL);
+    assert_int_equal(proximity_gabriel(iso, 3, bad, 1, &out, &nout), ERR_INVALID);
     assert_null(out);
     assert_int_equal(nout, 0);
     assert_int_equal(proximity_rng(iso, 3, (proximity_edge_t[]){{1, 1}}, 1, &out, &nout),
-                     PROXIMITY_EINVAL);
+                     ERR_INVALID);
 }
 
 static void test_all_duplicates(void **state)
@@ -1024,19 +1024,19 @@ static void test_bad_input(void **state)
     size_t ne = 5;
     (void)state;
     xy[5] = NAN;
-    assert_int_equal(proximity_delaunay(xy, 4, &e, &ne), PROXIMITY_EINVAL);
+    assert_int_equal(proximity_delaunay(xy, 4, &e, &ne), ERR_INVALID);
     assert_null(e);
     assert_int_equal(ne, 0);
-    assert_int_equal(proximity_gabriel(xy, 4, NULL, 0, &e, &ne), PROXIMITY_EINVAL);
-    assert_int_equal(proximity_rng(xy, 4, NULL, 0, &e, &ne), PROXIMITY_EINVAL);
+    assert_int_equal(proximity_gabriel(xy, 4, NULL, 0, &e, &ne), ERR_INVALID);
+    assert_int_equal(proximity_rng(xy, 4, NULL, 0, &e, &ne), ERR_INVALID);
     xy[5] = -INFINITY;
-    assert_int_equal(proximity_delaunay(xy, 4, &e, &ne), PROXIMITY_EINVAL);
+    assert_int_equal(proximity_delaunay(xy, 4, &e, &ne), ERR_INVALID);
     xy[5] = 0;
     /* Checked before the array is read: it is not that long. */
-    assert_int_equal(proximity_delaunay(xy, ((size_t)1 << 31) + 1, &e, &ne), PROXIMITY_EINVAL);
-    assert_int_equal(proximity_delaunay(NULL, 3, &e, &ne), PROXIMITY_EINVAL);
-    assert_int_equal(proximity_delaunay(xy, 4, NULL, &ne), PROXIMITY_EINVAL);
-    assert_int_equal(proximity_delaunay(xy, 4, &e, NULL), PROXIMITY_EINVAL);
+    assert_int_equal(proximity_delaunay(xy, ((size_t)1 << 31) + 1, &e, &ne), ERR_INVALID);
+    assert_int_equal(proximity_delaunay(NULL, 3, &e, &ne), ERR_INVALID);
+    assert_int_equal(proximity_delaunay(xy, 4, NULL, &ne), ERR_INVALID);
+    assert_int_equal(proximity_delaunay(xy, 4, &e, NULL), ERR_INVALID);
     assert_null(e);
     assert_int_equal(proximity_delaunay(xy, 4, &e, &ne), 0);
     assert_int_equal(ne, 5);
