@@ -68,7 +68,7 @@ static void run_distances(void *arg, http_response_t *resp)
     buf_t b = BUF_INIT;
     network_write_distances(&b, networks_source(j->ds), j->from, j->nfrom, j->to, j->nto,
                             j->format);
-    ogc_send_buf(resp, &b,
+    api_send_buf(resp, &b,
                  j->format == DISTANCES_JSON ? "application/json"
                                              : "text/csv; charset=utf-8; header=present");
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
@@ -186,7 +186,7 @@ static void run_network(void *arg, http_response_t *resp)
     } else if (rc == ERR_OK) {
         buf_t b = BUF_INIT;
         (j->geojson ? network_write_geojson : network_write_metrics)(&b, net);
-        ogc_send_buf(resp, &b, j->geojson ? "application/geo+json" : "application/json");
+        api_send_buf(resp, &b, j->geojson ? "application/geo+json" : "application/json");
     }
     network_unref(net);
 }
@@ -301,5 +301,5 @@ void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx)
                "{\"from\":[%.7f,%.7f],\"to\":[%.7f,%.7f],\"distance_km\":%.6f,"
                "\"initial_azimuth\":%.6f,\"final_azimuth\":%.6f}",
                lon1, lat1, lon2, lat2, g.metres / 1000, g.azi1, g.azi2);
-    ogc_send_buf(resp, &b, "application/json");
+    api_send_buf(resp, &b, "application/json");
 }

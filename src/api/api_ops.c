@@ -10,6 +10,7 @@
 #include "network/networks.h"
 #include "api/api.h"
 #include "api/app.h"
+#include "api/send.h"
 #include "util/pool.h"
 #include "util/stats.h"
 #include "render/tiles.h"
@@ -21,17 +22,11 @@ static void format_time(time_t t, char *out, size_t size)
     strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Serialises obj (reference stolen) as the response body. */
-static void send_json(http_response_t *resp, int status, json_t *obj)
+/* Operations answers are never cached. */
+static void send_now(http_response_t *resp, json_t *obj)
 {
-    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-    json_decref(obj);
-    if (text == NULL) {
-        http_error(resp, 503, "out of memory encoding JSON");
-        return;
-    }
     http_response_header(resp, "Cache-Control", "no-store");
-    http_response_body(resp, status, "application/json", text, strlen(text));
+    api_send_json(resp, obj, "application/json");
 }
 
 void api_health(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -61,7 +56,7 @@ void api_health(const http_request_t *req, http_response_t *resp, void *ctx)
                                       (json_int_t)entries, "hits", (json_int_t)hits, "misses",
                                       (json_int_t)misses));
     }
-    send_json(resp, 200, obj);
+    send_now(resp, obj);
 }
 
 void api_ready(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -76,7 +71,7 @@ void api_ready(const http_request_t *req, http_response_t *resp, void *ctx)
     dataset_t *ds = app_acquire(app);
     json_t *obj = json_pack("{s:b, s:s}", "ready", 1, "data_version", dataset_version(ds));
     dataset_unref(ds);
-    send_json(resp, 200, obj);
+    send_now(resp, obj);
 }
 
 /* --- /metrics ------------------------------------------------------------------ */
@@ -180,12 +175,6 @@ void api_metrics(const http_request_t *req, http_response_t *resp, void *ctx)
     if (app_tiles(app)) tiles_write_metrics(app_tiles(app), &b);
     data_metrics(&b, app);
     process_metrics(&b, app);
-    size_t len = 0;
-    char *text = buf_steal(&b, &len);
-    if (text == NULL) {
-        http_error(resp, 503, "out of memory");
-        return;
-    }
     http_response_header(resp, "Cache-Control", "no-store");
-    http_response_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    api_send_buf(resp, &b, "text/plain; version=0.0.4; charset=utf-8");
 }

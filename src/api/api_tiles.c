@@ -11,6 +11,7 @@
 #include "network/networks.h"
 #include "api/api.h"
 #include "api/app.h"
+#include "api/send.h"
 #include "api/ogcapi.h"
 #include "render/render_static.h"
 #include "render/tiles.h"
@@ -162,16 +163,6 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
                      (focus.miny + focus.maxy) / 2, 9, "version", COOPMAP_VERSION);
 }
 
-static void send_json(http_response_t *resp, json_t *obj)
-{
-    char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
-    json_decref(obj);
-    if (text == NULL)
-        http_error(resp, 500, "cannot encode JSON");
-    else
-        http_response_body(resp, 200, "application/json", text, strlen(text));
-}
-
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
@@ -194,7 +185,7 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
     ogc_base_url(req, ctx, base, sizeof(base));
     dataset_t *ds = app_acquire(ctx);
     http_response_last_modified(resp, dataset_loaded_at(ds));
-    send_json(resp, tilejson(style, t, ds, base));
+    api_send_json(resp, tilejson(style, t, ds, base), "application/json");
     dataset_unref(ds);
 }
 
@@ -214,5 +205,5 @@ void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
         json_object_set_new(item, "tiles", json_string(url));
         json_array_append_new(list, item);
     }
-    send_json(resp, json_pack("{s:o}", "styles", list));
+    api_send_json(resp, json_pack("{s:o}", "styles", list), "application/json");
 }

@@ -89,29 +89,6 @@ void ogc_add_link(json_t *links, const char *base, const char *path, const char 
     json_array_append_new(links, ogc_link(href, rel, type, title));
 }
 
-void ogc_send_json(http_response_t *resp, json_t *obj, const char *content_type)
-{
-    /* 15 significant digits: 15.61667, not 15.616669999999999. */
-    char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
-    json_decref(obj);
-    if (text == NULL) {
-        http_error(resp, 500, "cannot encode the JSON document");
-        return;
-    }
-    http_response_body(resp, 200, content_type, text, strlen(text));
-}
-
-void ogc_send_buf(http_response_t *resp, buf_t *b, const char *content_type)
-{
-    size_t len = 0;
-    char *body = buf_steal(b, &len);
-    if (body == NULL) {
-        http_error(resp, 500, "out of memory building the response");
-        return;
-    }
-    http_response_body(resp, 200, content_type, body, len);
-}
-
 int ogc_parse_crs(const char *text, geojson_crs_t *out)
 {
     static const struct {
@@ -169,11 +146,6 @@ void ogc_end(ogc_page_t *page)
     page->ds = NULL;
 }
 
-void ogc_send_html(http_response_t *resp, buf_t *b)
-{
-    ogc_send_buf(resp, b, "text/html; charset=utf-8");
-}
-
 /* --- landing page, conformance, collections ------------------------------- */
 
 void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -183,7 +155,7 @@ void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_landing(&b, pg.ds, pg.base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
         ogc_end(&pg);
         return;
     }
@@ -202,7 +174,7 @@ void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
     json_t *obj = json_pack("{s:s, s:s, s:s, s:o}", "title", dataset_title(pg.ds), "description",
                             desc ? desc : "", "attribution", attr ? attr : "", "links", links);
     ogc_end(&pg);
-    ogc_send_json(resp, obj, "application/json");
+    api_send_json(resp, obj, "application/json");
 }
 
 static const char *const conformance[] = {
@@ -221,12 +193,12 @@ void ogcapi_conformance(const http_request_t *req, http_response_t *resp, void *
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_conformance(&b, conformance, n, pg.base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
     } else {
         json_t *list = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(list, json_string(conformance[i]));
-        ogc_send_json(resp, json_pack("{s:o}", "conformsTo", list), "application/json");
+        api_send_json(resp, json_pack("{s:o}", "conformsTo", list), "application/json");
     }
     ogc_end(&pg);
 }
@@ -259,7 +231,7 @@ void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_collections(&b, pg.ds, pg.base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
         ogc_end(&pg);
         return;
     }
@@ -272,7 +244,7 @@ void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *
     json_t *obj = json_pack("{s:o, s:o, s:[sss]}", "links", links, "collections", list, "crs",
                             OGC_CRS84, OGC_EPSG4326, OGC_EPSG3857);
     ogc_end(&pg);
-    ogc_send_json(resp, obj, "application/json");
+    api_send_json(resp, obj, "application/json");
 }
 
 void ogcapi_collection(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -283,9 +255,9 @@ void ogcapi_collection(const http_request_t *req, http_response_t *resp, void *c
     if (layer && pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_collection(&b, pg.ds, layer, pg.base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
     } else if (layer) {
-        ogc_send_json(resp, ogc_collection_json(layer, pg.base), "application/json");
+        api_send_json(resp, ogc_collection_json(layer, pg.base), "application/json");
     }
     ogc_end(&pg);
 }

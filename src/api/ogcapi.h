@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "data/geojson.h"
 #include "http/http.h"
+#include "api/send.h"
 
 /* Handlers (ctx is the app_t). */
 void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx);
@@ -59,15 +60,6 @@ typedef struct ogc_page {
  * there is nothing to end. */
 int ogc_begin(const http_request_t *req, http_response_t *resp, void *ctx, ogc_page_t *page);
 void ogc_end(ogc_page_t *page);
-
-/* Sends b's bytes as a 200 HTML page. */
-void ogc_send_html(http_response_t *resp, buf_t *b);
-
-/* Sends obj (reference stolen) as a 200 body of the given type. */
-void ogc_send_json(http_response_t *resp, json_t *obj, const char *content_type);
-
-/* Sends b's bytes as a 200 body (b is emptied), or 500 if building failed. */
-void ogc_send_buf(http_response_t *resp, buf_t *b, const char *content_type);
 
 /* Output CRS from a crs/bbox-crs value: the URIs in OGC_*, or EPSG:4326,
  * EPSG:3857, CRS84 as short forms. -1 if unsupported. */

@@ -242,10 +242,10 @@ static void send_items(http_response_t *resp, const ogc_page_t *pg, items_params
         size_t n = matched - start > o->limit ? o->limit : matched - start;
         /* ids is NULL when nothing matched: no arithmetic on it then. */
         html_items(&b, pg->ds, p->layer, n ? ids + start : NULL, n, matched, pg->base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
     } else {
         write_collection(&b, pg->base, p, o, ids, matched);
-        ogc_send_buf(resp, &b, "application/geo+json");
+        api_send_buf(resp, &b, "application/geo+json");
         set_content_crs(resp, o->crs);
     }
     free(ids);
@@ -312,11 +312,11 @@ static void send_item(const http_request_t *req, http_response_t *resp, const og
     buf_t b = BUF_INIT;
     if (pg->fmt == OGC_HTML) {
         html_feature(&b, pg->ds, layer, f, pg->base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
         return;
     }
     write_item(&b, layer, f, crs, pg->base);
-    ogc_send_buf(resp, &b, "application/geo+json");
+    api_send_buf(resp, &b, "application/geo+json");
     set_content_crs(resp, crs);
 }
 

@@ -174,9 +174,9 @@ void ogcapi_api(const http_request_t *req, http_response_t *resp, void *ctx)
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
         html_api(&b, summaries, sizeof(summaries) / sizeof(summaries[0]), pg.base);
-        ogc_send_html(resp, &b);
+        api_send_html(resp, &b);
     } else {
-        ogc_send_json(resp, build(pg.ds, pg.base), "application/vnd.oai.openapi+json;version=3.0");
+        api_send_json(resp, build(pg.ds, pg.base), "application/vnd.oai.openapi+json;version=3.0");
     }
     ogc_end(&pg);
 }
