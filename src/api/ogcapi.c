@@ -33,7 +33,9 @@ static double accept_q(const char *accept, const char *type)
     return best;
 }
 
-int ogc_negotiate(const http_request_t *req, http_response_t *resp, ogc_format_t *out)
+/* The representation asked for by ?f= or, failing that, Accept. Returns -1
+ * after setting a 406 error for an unknown f. */
+static int ogc_negotiate(const http_request_t *req, http_response_t *resp, ogc_format_t *out)
 {
     const char *f = http_request_query(req, "f");
     if (f) {
@@ -74,15 +76,17 @@ void ogc_base_url(const http_request_t *req, void *ctx, char *out, size_t size)
         snprintf(out, size, "http://%s", plausible_host(host) ? host : "localhost");
 }
 
-json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title)
+/* A link object {"href", "rel", "type", "title"}; title may be NULL. */
+static json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title)
 {
     json_t *link = json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "type", type);
     if (link && title) json_object_set_new(link, "title", json_string(title));
     return link;
 }
 
-void ogc_add_link(json_t *links, const char *base, const char *path, const char *rel,
-                  const char *type, const char *title)
+/* Appends a link to base + path to the array links. */
+static void ogc_add_link(json_t *links, const char *base, const char *path, const char *rel,
+                         const char *type, const char *title)
 {
     char href[512];
     snprintf(href, sizeof(href), "%s%s", base, path);
@@ -203,7 +207,8 @@ void ogcapi_conformance(const http_request_t *req, http_response_t *resp, void *
     ogc_end(&pg);
 }
 
-json_t *ogc_collection_json(const layer_t *layer, const char *base)
+/* The collection document (JSON) for one layer. */
+static json_t *ogc_collection_json(const layer_t *layer, const char *base)
 {
     char path[256];
     json_t *links = json_array();

@@ -33,20 +33,9 @@ void ogcapi_item(const http_request_t *req, http_response_t *resp, void *ctx);
 
 typedef enum ogc_format { OGC_JSON, OGC_HTML } ogc_format_t;
 
-/* The representation asked for by ?f= or, failing that, Accept. Returns -1
- * after setting a 406 error for an unknown f. */
-int ogc_negotiate(const http_request_t *req, http_response_t *resp, ogc_format_t *out);
-
 /* "http://host:port" for links: the configured base URL, or the request's
  * Host header when it looks like a host name; never anything else. */
 void ogc_base_url(const http_request_t *req, void *ctx, char *out, size_t size);
-
-/* A link object {"href", "rel", "type", "title"}; title may be NULL. */
-json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title);
-
-/* Appends a link to base + path to the array links. */
-void ogc_add_link(json_t *links, const char *base, const char *path, const char *rel,
-                  const char *type, const char *title);
 
 /* What every handler starts with: the negotiated format, a reference to
  * the current dataset (Last-Modified is set from it) and the base URL. */
@@ -70,8 +59,5 @@ const char *ogc_crs_uri(geojson_crs_t crs);
  * setting a 404. */
 const layer_t *ogc_collection(const http_request_t *req, http_response_t *resp,
                               const dataset_t *ds);
-
-/* The collection document (JSON) for one layer. */
-json_t *ogc_collection_json(const layer_t *layer, const char *base);
 
 #endif

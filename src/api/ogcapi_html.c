@@ -6,7 +6,8 @@
 
 #include "data/geojson.h"
 
-void html_escape(buf_t *b, const char *s)
+/* Appends s with &, <, >, " and ' escaped. */
+static void html_escape(buf_t *b, const char *s)
 {
     const char *run = s;
     for (; *s; s++) {

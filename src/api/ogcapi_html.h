@@ -24,7 +24,4 @@ void html_feature(buf_t *b, const dataset_t *ds, const layer_t *layer, const fea
  * (path, summary) pairs. */
 void html_api(buf_t *b, const char *const (*paths)[2], size_t n, const char *base);
 
-/* Appends s with &, <, >, " and ' escaped. */
-void html_escape(buf_t *b, const char *s);
-
 #endif

@@ -358,11 +358,6 @@ uint16_t http_server_port(const http_server_t *srv)
     return srv->port;
 }
 
-const http_limits_t *http_server_limits(const http_server_t *srv)
-{
-    return &srv->cfg.limits;
-}
-
 void http_server_write_metrics(const http_server_t *srv, buf_t *b)
 {
     const http_config_t *cfg = &srv->cfg;

@@ -82,9 +82,6 @@ http_server_t *http_server_stop(http_server_t *srv);
 
 uint16_t http_server_port(const http_server_t *srv);
 
-/* The limits in force (after defaults and the open-files limit). */
-const http_limits_t *http_server_limits(const http_server_t *srv);
-
 /* Appends the server's counters in the Prometheus text format: requests
  * by route and status, latency histograms, open connections, refusals by
  * reason. */
@@ -92,7 +89,6 @@ void http_server_write_metrics(const http_server_t *srv, buf_t *b);
 
 /* Request accessors; the strings are borrowed for the handler's duration,
  * percent-decoded, valid UTF-8 and free of NUL bytes. NULL when absent. */
-const char *http_request_method(const http_request_t *req);
 const char *http_request_path(const http_request_t *req);
 const char *http_request_param(const http_request_t *req, const char *name);
 const char *http_request_query(const http_request_t *req, const char *name);

@@ -9,7 +9,8 @@
 #include "http/http_internal.h"
 #include "util/hash.h"
 
-const char *http_response_get_header(const http_response_t *resp, const char *name)
+/* The named header's value already set on resp, or NULL. */
+static const char *http_response_get_header(const http_response_t *resp, const char *name)
 {
     for (size_t i = 0; i < resp->nheaders; i++)
         if (strcasecmp(resp->headers[i][0], name) == 0) return resp->headers[i][1];

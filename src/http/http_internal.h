@@ -20,9 +20,7 @@
 
 /* Status codes counted one by one in the metrics; others go to "other". */
 #define HTTP_NSTATUS 16
-extern const int http_counted_status[HTTP_NSTATUS]; /* the last is 0: other */
-size_t http_status_index(int status);
-
+extern const int http_counted_status[HTTP_NSTATUS];
 struct http_response {
     time_t last_modified; /* 0: none */
     int status;
@@ -135,9 +133,6 @@ void http_count(http_server_t *srv, const http_request_t *req);
  * 304 and gzips large bodies the client accepts: what every endpoint gets
  * without its handler asking. */
 void http_finalize(const http_server_t *srv, const http_request_t *req, http_response_t *resp);
-
-/* The named header's value already set on resp, or NULL. */
-const char *http_response_get_header(const http_response_t *resp, const char *name);
 
 /* Replaces the body with one the response owns (malloc'd). */
 void http_response_own_body(http_response_t *resp, char *body, size_t len);

@@ -20,13 +20,6 @@ void http_limits_default(http_limits_t *l)
     if (l->max_params == 0) l->max_params = 64;
 }
 
-/* --- accessors ------------------------------------------------------------- */
-
-const char *http_request_method(const http_request_t *req)
-{
-    return req->method;
-}
-
 const char *http_request_path(const http_request_t *req)
 {
     return req->path;
@@ -448,7 +441,8 @@ void http_request_dispatch(http_request_t *req, http_response_t *resp)
 const int http_counted_status[HTTP_NSTATUS] = {200, 204, 304, 400, 404, 405, 406, 413,
                                                414, 431, 500, 501, 503, 0,   0,   0};
 
-size_t http_status_index(int status)
+/* the last is 0: other */
+static size_t http_status_index(int status)
 {
     for (size_t i = 0; i < HTTP_NSTATUS && http_counted_status[i]; i++)
         if (http_counted_status[i] == status) return i;

@@ -1,4 +1,4 @@
-#include "render/render.h"
+#include "render/render_draw.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -63,7 +63,8 @@ render_view_t render_center_view(double lon, double lat, double zoom, int width,
     return (render_view_t){zoom, gx - width / 2.0, gy - height / 2.0, width, height, scale};
 }
 
-double render_fit_zoom(bbox_t ll, int width, int height)
+/* The largest zoom at which a lon/lat box fits in width x height. */
+static double render_fit_zoom(bbox_t ll, int width, int height)
 {
     double xy[4] = {ll.minx, ll.miny, ll.maxx, ll.maxy}, m[4];
     crs_lonlat_to_merc(xy, m, 2);

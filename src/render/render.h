@@ -1,5 +1,6 @@
-/* Map rendering with cairo: the dataset's layers drawn by a style into any
- * cairo surface (image for PNG tiles, SVG and PDF for static maps).
+/* Map rendering: views (what part of the map, at which zoom and scale)
+ * and the rendered PNG of a view. The drawing itself, with cairo, is in
+ * render_draw.h, for the render stage's own files only.
  *
  * Everything is placed in one global pixel frame per zoom (Web Mercator
  * pixels at that zoom), and labels are placed once per zoom over the whole
@@ -8,7 +9,6 @@
 #ifndef COOPMAP_RENDER_H
 #define COOPMAP_RENDER_H
 
-#include <cairo.h>
 #include <stdbool.h>
 
 #include "data/dataset.h"
@@ -31,20 +31,12 @@ render_view_t render_tile_view(tile_t t, double scale);
 render_view_t render_center_view(double lon, double lat, double zoom, int width, int height,
                                  double scale);
 
-/* The largest zoom at which a lon/lat box fits in width x height. */
-double render_fit_zoom(bbox_t lonlat, int width, int height);
-
 /* A view of width x height CSS pixels showing a lon/lat box whole, centred
  * on its middle in Web Mercator, at most at max_zoom. */
 render_view_t render_bbox_view(bbox_t lonlat, int width, int height, double scale, double max_zoom);
 
 /* The view's extent in lon/lat. */
 bbox_t render_view_lonlat(const render_view_t *v);
-
-/* Draws the style's layers over the view into cr, whose user space must be
- * device pixels with the view's top-left at (0, 0). Cairo errors are
- * sticky: the caller checks the surface status once afterwards. */
-void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds);
 
 /* True if nothing but the style's background would be drawn: tiles far
  * from the data are answered from a cached background tile. */

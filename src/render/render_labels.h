@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "data/dataset.h"
-#include "render/render.h"
+#include "render/render_draw.h"
 #include "render/style.h"
 
 /* Draws the labels of symbol layer sl that touch the view. */

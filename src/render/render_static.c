@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/render_draw.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif

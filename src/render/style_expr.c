@@ -179,7 +179,9 @@ int field_index(const field_ref_t *ref, const layer_t *data)
     return layer_field_index(data, ref->name);
 }
 
-sval_t field_read(const field_ref_t *ref, const layer_t *data, const feature_t *f)
+/* Attribute value of f (null when f or data is NULL or the layer lacks the
+ * field). */
+static sval_t field_read(const field_ref_t *ref, const layer_t *data, const feature_t *f)
 {
     sval_t v = {.type = V_NULL};
     int i = data && f ? field_index(ref, data) : -1;

@@ -75,10 +75,6 @@ bool expr_constant(const expr_t *e, sval_t *out);
  * non-zero return, which it returns. */
 int expr_each_field(expr_t *e, int (*fn)(field_ref_t *ref, void *arg), void *arg);
 
-/* Attribute value of f (null when f or data is NULL or the layer lacks the
- * field). */
-sval_t field_read(const field_ref_t *ref, const layer_t *data, const feature_t *f);
-
 /* Index of the field in data, or -1; uses and never changes the hint. */
 int field_index(const field_ref_t *ref, const layer_t *data);
 

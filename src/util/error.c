@@ -46,11 +46,3 @@ int error_set(error_t *err, int code, const char *fmt, ...)
     va_end(ap);
     return code;
 }
-
-void error_clear(error_t *err)
-{
-    if (err) {
-        err->code = ERR_OK;
-        err->message[0] = '\0';
-    }
-}

@@ -34,6 +34,4 @@ const char *error_str(int code);
  * returns code so callers can `return error_set(err, ERR_IO, ...)`. */
 int error_set(error_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-void error_clear(error_t *err);
-
 #endif

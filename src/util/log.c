@@ -16,11 +16,6 @@ void log_set_level(int level)
     current_level = level;
 }
 
-int log_level(void)
-{
-    return current_level;
-}
-
 void log_set_format(log_format_t format)
 {
     current_format = format;

@@ -11,7 +11,6 @@ enum { LOG_QUIET = 0, LOG_ERROR = 1, LOG_WARN = 2, LOG_INFO = 3 };
 typedef enum log_format { LOG_TEXT, LOG_JSON } log_format_t;
 
 void log_set_level(int level);
-int log_level(void);
 void log_set_format(log_format_t format);
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

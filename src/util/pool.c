@@ -140,11 +140,6 @@ pool_t *pool_destroy(pool_t *p)
     return NULL;
 }
 
-size_t pool_threads(const pool_t *p)
-{
-    return p->nthreads;
-}
-
 void pool_get_stats(pool_t *p, pool_stats_t *out)
 {
     pthread_mutex_lock(&p->lock);

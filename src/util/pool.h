@@ -35,8 +35,6 @@ void pool_stop(pool_t *pool);
 /* Stops the pool if needed and frees it; NULL is a no-op. */
 pool_t *pool_destroy(pool_t *pool);
 
-size_t pool_threads(const pool_t *pool);
-
 typedef struct pool_stats {
     size_t threads, max_queue;
     size_t queued, running; /* now */

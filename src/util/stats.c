@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const double stats_bucket_le[STATS_NBUCKETS] = {
+static const double stats_bucket_le[STATS_NBUCKETS] = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
 void stats_hist_add(stats_hist_t *h, int64_t ns)

@@ -10,7 +10,6 @@
 
 /* Upper bounds of the histogram buckets in seconds, then +Inf. */
 #define STATS_NBUCKETS 15
-extern const double stats_bucket_le[STATS_NBUCKETS];
 
 typedef struct stats_hist {
     atomic_uint_fast64_t bucket[STATS_NBUCKETS + 1]; /* not cumulative; last: +Inf */

@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (style_id(style) == NULL || style_title(style) == NULL) fuzz_fail("no id or title");
-    error_clear(&err);
+    err = (error_t){0};
     rc = style_check_layers(style, layers, nlayers, &err);
     if (rc != ERR_OK && err.message[0] == '\0') fuzz_fail("check refused %d without a message", rc);
     if (rc == ERR_OK)

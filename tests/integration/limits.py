@@ -249,7 +249,9 @@ def cmd_iplimit(port, limit):
     check("the %d beyond the limit are closed at once (within 1 s; slowest %.3fs)" %
           (n - limit, max(closed.values() or [9])), len(closed) == n - limit and
           max(closed.values()) < 1.0)
-    check("they are the last ones opened", sorted(closed) == list(range(limit, n)), sorted(closed))
+    # Which ones are refused depends on the order libmicrohttpd's threads
+    # accept them in, not only on the order they were opened: told, not checked.
+    print("  refused: connections %s (by the order they were opened)" % sorted(closed))
     a = get(port, "/health", timeout=2.0, src="127.0.0.51")
     check("another address (127.0.0.51) is still served (%s)" % a.status, a.status == 200,
           a.describe())

@@ -18,7 +18,7 @@
 #include "data/crs.h"
 #include "data/dataset.h"
 #include "data/project.h"
-#include "render/render.h"
+#include "render/render_draw.h"
 #include "testutil.h"
 #include "render/tiles.h"
 

@@ -1,0 +1,18 @@
+/* Drawing with cairo, for the render stage's files (render.c, the static
+ * maps, the labels): what render.h keeps from everyone else. */
+#ifndef COOPMAP_RENDER_DRAW_H
+#define COOPMAP_RENDER_DRAW_H
+
+#include <cairo.h>
+
+#include "render/render.h"
+
+/* Draws the style's layers over the view into cr, whose user space must be
+ * device pixels with the view's top-left at (0, 0). Cairo errors are
+ * sticky: the caller checks the surface status once afterwards. */
+/* Draws the style's layers over the view into cr, whose user space must be
+ * device pixels with the view's top-left at (0, 0). Cairo errors are
+ * sticky: the caller checks the surface status once afterwards. */
+void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds);
+
+#endif
