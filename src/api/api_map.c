@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "data/crs.h"
 #include "util/clock.h"
 #include "api/app.h"
 #include "render/render_static.h"
@@ -88,7 +89,7 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
     scale = st ? atof(st) : 1;
     if (bbox) {
         if (numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 ||
-            b[1] < -85.06 || b[3] > 85.06) {
+            b[1] < -CRS_MERC_MAX_LAT || b[3] > CRS_MERC_MAX_LAT) {
             http_error(resp, 400,
                        "bbox: want west,south,east,north in degrees, west < east, "
                        "south < north");
@@ -99,8 +100,8 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
     }
     char *end = NULL;
     zoom = zt ? strtod(zt, &end) : -1;
-    if (!center || numbers(center, c, 2) || fabs(c[0]) > 180 || fabs(c[1]) > 85.05 || !zt ||
-        *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
+    if (!center || numbers(center, c, 2) || fabs(c[0]) > 180 || fabs(c[1]) > CRS_MERC_MAX_LAT ||
+        !zt || *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
         http_error(resp, 400,
                    "give bbox=west,south,east,north, or center=lon,lat and "
                    "zoom=0..%d",

@@ -10,6 +10,7 @@
 
 #include "network/networks.h"
 #include "api/api.h"
+#include "data/crs.h"
 #include "api/app.h"
 #include "api/send.h"
 #include "api/ogcapi.h"
@@ -158,9 +159,10 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
     return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:s}", "tilejson",
                      "3.0.0", "name", style_title(style), "scheme", "xyz", "tiles", url,
                      "attribution", attr ? attr : "", "minzoom", 0, "maxzoom", tiles_max_zoom(t),
-                     "bounds", fmax(all.minx, -180), fmax(all.miny, -85.0511), fmin(all.maxx, 180),
-                     fmin(all.maxy, 85.0511), "center", (focus.minx + focus.maxx) / 2,
-                     (focus.miny + focus.maxy) / 2, 9, "version", COOPMAP_VERSION);
+                     "bounds", fmax(all.minx, -180), fmax(all.miny, -CRS_MERC_MAX_LAT),
+                     fmin(all.maxx, 180), fmin(all.maxy, CRS_MERC_MAX_LAT), "center",
+                     (focus.minx + focus.maxx) / 2, (focus.miny + focus.maxy) / 2, 9, "version",
+                     COOPMAP_VERSION);
 }
 
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)

@@ -93,17 +93,16 @@ static void ogc_add_link(json_t *links, const char *base, const char *path, cons
     json_array_append_new(links, ogc_link(href, rel, type, title));
 }
 
-int ogc_parse_crs(const char *text, geojson_crs_t *out)
+int ogc_parse_crs(const char *text, crs_id_t *out)
 {
     static const struct {
         const char *name;
-        geojson_crs_t crs;
+        crs_id_t crs;
     } names[] = {
-        {OGC_CRS84, GEOJSON_CRS84},        {"CRS84", GEOJSON_CRS84},
-        {"OGC:CRS84", GEOJSON_CRS84},      {"[OGC:CRS84]", GEOJSON_CRS84},
-        {OGC_EPSG4326, GEOJSON_EPSG4326},  {"EPSG:4326", GEOJSON_EPSG4326},
-        {"[EPSG:4326]", GEOJSON_EPSG4326}, {OGC_EPSG3857, GEOJSON_EPSG3857},
-        {"EPSG:3857", GEOJSON_EPSG3857},   {"[EPSG:3857]", GEOJSON_EPSG3857},
+        {OGC_CRS84, CRS_CRS84},        {"CRS84", CRS_CRS84},         {"OGC:CRS84", CRS_CRS84},
+        {"[OGC:CRS84]", CRS_CRS84},    {OGC_EPSG4326, CRS_EPSG4326}, {"EPSG:4326", CRS_EPSG4326},
+        {"[EPSG:4326]", CRS_EPSG4326}, {OGC_EPSG3857, CRS_EPSG3857}, {"EPSG:3857", CRS_EPSG3857},
+        {"[EPSG:3857]", CRS_EPSG3857},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(text, names[i].name) == 0) {
@@ -113,14 +112,14 @@ int ogc_parse_crs(const char *text, geojson_crs_t *out)
     return -1;
 }
 
-const char *ogc_crs_uri(geojson_crs_t crs)
+const char *ogc_crs_uri(crs_id_t crs)
 {
     switch (crs) {
-    case GEOJSON_EPSG4326:
+    case CRS_EPSG4326:
         return OGC_EPSG4326;
-    case GEOJSON_EPSG3857:
+    case CRS_EPSG3857:
         return OGC_EPSG3857;
-    case GEOJSON_CRS84:
+    case CRS_CRS84:
         break;
     }
     return OGC_CRS84;

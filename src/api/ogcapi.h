@@ -52,8 +52,8 @@ void ogc_end(ogc_page_t *page);
 
 /* Output CRS from a crs/bbox-crs value: the URIs in OGC_*, or EPSG:4326,
  * EPSG:3857, CRS84 as short forms. -1 if unsupported. */
-int ogc_parse_crs(const char *text, geojson_crs_t *out);
-const char *ogc_crs_uri(geojson_crs_t crs);
+int ogc_parse_crs(const char *text, crs_id_t *out);
+const char *ogc_crs_uri(crs_id_t crs);
 
 /* The layer named by the {collectionId} path parameter, or NULL after
  * setting a 404. */

@@ -103,40 +103,27 @@ static int parse_properties(const layer_t *layer, const char *list, bool *mask, 
 }
 
 typedef struct items_out {
-    geojson_crs_t crs;
+    crs_id_t crs;
     size_t limit, offset;
     bool *mask;
 } items_out_t;
-
-static query_crs_t query_crs(geojson_crs_t crs)
-{
-    switch (crs) {
-    case GEOJSON_EPSG4326:
-        return QUERY_EPSG4326;
-    case GEOJSON_EPSG3857:
-        return QUERY_EPSG3857;
-    case GEOJSON_CRS84:
-        break;
-    }
-    return QUERY_CRS84;
-}
 
 static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *o)
 {
     o->limit = OGC_LIMIT_DEFAULT;
     o->offset = 0;
-    o->crs = GEOJSON_CRS84;
+    o->crs = CRS_CRS84;
     if (http_request_query_each(req, take_param, p)) return -1;
     if (p->crs && ogc_parse_crs(p->crs, &o->crs) != 0)
         return error_set(&p->err, ERR_INVALID, "crs: '%.80s' is not offered; use %s, %s or %s",
                          p->crs, OGC_CRS84, OGC_EPSG4326, OGC_EPSG3857);
-    geojson_crs_t bcrs = GEOJSON_CRS84;
+    crs_id_t bcrs = CRS_CRS84;
     if (p->bbox_crs && ogc_parse_crs(p->bbox_crs, &bcrs) != 0)
         return error_set(&p->err, ERR_INVALID, "bbox-crs: '%.80s' is not offered", p->bbox_crs);
     if (p->bbox) {
         double v[4];
         if (parse_bbox(p->bbox, v, &p->err) != ERR_OK ||
-            query_set_bbox(&p->query, v, query_crs(bcrs), &p->err) != ERR_OK)
+            query_set_bbox(&p->query, v, bcrs, &p->err) != ERR_OK)
             return -1;
     }
     if (p->limit && parse_count("limit", p->limit, 1, &o->limit, &p->err) != ERR_OK) return -1;
@@ -151,7 +138,7 @@ static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *
     return 0;
 }
 
-static void set_content_crs(http_response_t *resp, geojson_crs_t crs)
+static void set_content_crs(http_response_t *resp, crs_id_t crs)
 {
     char value[96];
     snprintf(value, sizeof(value), "<%s>", ogc_crs_uri(crs));
@@ -266,7 +253,7 @@ void ogcapi_items(const http_request_t *req, http_response_t *resp, void *ctx)
     ogc_end(&pg);
 }
 
-static void write_item(buf_t *b, const layer_t *layer, const feature_t *f, geojson_crs_t crs,
+static void write_item(buf_t *b, const layer_t *layer, const feature_t *f, crs_id_t crs,
                        const char *base)
 {
     geojson_opts_t opts = {.crs = crs};
@@ -296,7 +283,7 @@ static void send_item(const http_request_t *req, http_response_t *resp, const og
     static const char *const known[] = {"f", "crs", NULL};
     const char *crs_text = http_request_query(req, "crs");
     const char *bad = http_request_unknown_query(req, known);
-    geojson_crs_t crs = GEOJSON_CRS84;
+    crs_id_t crs = CRS_CRS84;
     if (bad) {
         http_error(resp, 400, "unknown parameter '%.60s' (a feature takes f and crs)", bad);
         return;

@@ -14,6 +14,11 @@
 #define CRS_MERC_MAX_LAT 85.0511287798066 /* latitude where y = x range */
 #define CRS_MERC_EXTENT  20037508.342789244
 
+/* The CRSs features are served in: CRS84 is lon/lat (RFC 7946); EPSG:4326
+ * is the same datum in its official lat/lon axis order; EPSG:3857 is Web
+ * Mercator metres. Output (GeoJSON) and input (bbox-crs) alike. */
+typedef enum crs_id { CRS_CRS84, CRS_EPSG4326, CRS_EPSG3857 } crs_id_t;
+
 /* Converts n lon/lat pairs (degrees) to Web Mercator metres. ll and merc
  * may alias. Latitudes beyond +-CRS_MERC_MAX_LAT are clamped to it. */
 void crs_lonlat_to_merc(const double *ll, double *merc, size_t n);

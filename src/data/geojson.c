@@ -46,17 +46,17 @@ static size_t format_fixed(char *out, double v, int decimals, double scale)
     return (size_t)(p - out);
 }
 
-static void write_position(buf_t *b, const geom_t *g, uint32_t i, geojson_crs_t crs)
+static void write_position(buf_t *b, const geom_t *g, uint32_t i, crs_id_t crs)
 {
     char text[72];
     size_t n = 0;
     double x, y;
     int decimals = 7;
     double scale = 1e7;
-    if (crs == GEOJSON_EPSG3857) {
+    if (crs == CRS_EPSG3857) {
         x = g->merc[2 * i], y = g->merc[2 * i + 1];
         decimals = 2, scale = 1e2;
-    } else if (crs == GEOJSON_EPSG4326) {
+    } else if (crs == CRS_EPSG4326) {
         x = g->ll[2 * i + 1], y = g->ll[2 * i];
     } else {
         x = g->ll[2 * i], y = g->ll[2 * i + 1];
@@ -69,7 +69,7 @@ static void write_position(buf_t *b, const geom_t *g, uint32_t i, geojson_crs_t 
     buf_append(b, text, n);
 }
 
-static void write_run(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, geojson_crs_t crs)
+static void write_run(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, crs_id_t crs)
 {
     buf_append(b, "[", 1);
     for (uint32_t i = first; i < end; i++) {
@@ -79,7 +79,7 @@ static void write_run(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, g
     buf_append(b, "]", 1);
 }
 
-static void write_parts(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, geojson_crs_t crs)
+static void write_parts(buf_t *b, const geom_t *g, uint32_t first, uint32_t end, crs_id_t crs)
 {
     buf_append(b, "[", 1);
     for (uint32_t p = first; p < end; p++) {
@@ -89,7 +89,7 @@ static void write_parts(buf_t *b, const geom_t *g, uint32_t first, uint32_t end,
     buf_append(b, "]", 1);
 }
 
-void geojson_geometry(buf_t *b, const geom_t *g, geojson_crs_t crs)
+void geojson_geometry(buf_t *b, const geom_t *g, crs_id_t crs)
 {
     buf_puts(b, "{\"type\":\"");
     buf_puts(b, geom_type_name(g->type));

@@ -7,15 +7,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "data/crs.h"
 #include "util/buf.h"
 #include "data/layer.h"
 
-/* Output CRSs: CRS84 is lon/lat (RFC 7946); EPSG:4326 is the same datum in
- * its official lat/lon axis order; EPSG:3857 is Web Mercator metres. */
-typedef enum geojson_crs { GEOJSON_CRS84, GEOJSON_EPSG4326, GEOJSON_EPSG3857 } geojson_crs_t;
-
 typedef struct geojson_opts {
-    geojson_crs_t crs;
+    crs_id_t crs;
     const bool *fields; /* per layer field: include it? NULL: all fields */
 } geojson_opts_t;
 
@@ -27,7 +24,7 @@ void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f,
 void geojson_properties(buf_t *b, const layer_t *layer, const feature_t *f, const bool *fields);
 
 /* Appends a geometry object; ~1 cm precision in every CRS. */
-void geojson_geometry(buf_t *b, const geom_t *g, geojson_crs_t crs);
+void geojson_geometry(buf_t *b, const geom_t *g, crs_id_t crs);
 
 /* Appends s as a JSON string literal (quotes, escapes; UTF-8 kept). */
 void geojson_string(buf_t *b, const char *s);

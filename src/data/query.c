@@ -8,12 +8,12 @@
 
 #include "data/crs.h"
 
-int query_set_bbox(query_t *q, const double v[4], query_crs_t crs, error_t *err)
+int query_set_bbox(query_t *q, const double v[4], crs_id_t crs, error_t *err)
 {
     double minx = v[0], miny = v[1], maxx = v[2], maxy = v[3];
-    if (crs == QUERY_EPSG4326) { /* lat, lon */
+    if (crs == CRS_EPSG4326) { /* lat, lon */
         minx = v[1], miny = v[0], maxx = v[3], maxy = v[2];
-    } else if (crs == QUERY_EPSG3857) {
+    } else if (crs == CRS_EPSG3857) {
         double m[4] = {v[0], v[1], v[2], v[3]}, ll[4];
         for (int i = 0; i < 4; i++)
             if (!isfinite(m[i]) || fabs(m[i]) > CRS_MERC_EXTENT * 1.0001)

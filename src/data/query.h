@@ -9,11 +9,10 @@
 
 #include "data/bbox.h"
 #include "util/error.h"
+#include "data/crs.h"
 #include "data/layer.h"
 
 #define QUERY_MAX_FILTERS 16
-
-typedef enum query_crs { QUERY_CRS84, QUERY_EPSG4326, QUERY_EPSG3857 } query_crs_t;
 
 typedef struct query_filter {
     int field;         /* layer field index */
@@ -33,7 +32,7 @@ typedef struct query {
  * (axis order of that CRS: EPSG:4326 gives lat, lon). west > east means
  * the box crosses the antimeridian. ERR_INVALID with a message when the
  * numbers are out of range. */
-int query_set_bbox(query_t *q, const double v[4], query_crs_t crs, error_t *err);
+int query_set_bbox(query_t *q, const double v[4], crs_id_t crs, error_t *err);
 
 /* Adds "field equals value". ERR_NOTFOUND for an unknown field, ERR_INVALID
  * for a value the field's type cannot hold. value is borrowed. */

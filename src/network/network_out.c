@@ -245,7 +245,7 @@ void network_write_geojson(buf_t *b, const network_t *net)
         buf_puts(b, i ? ",{\"type\":\"Feature\",\"id\":" : "{\"type\":\"Feature\",\"id\":");
         geojson_string(b, id);
         buf_puts(b, ",\"geometry\":");
-        geojson_geometry(b, g, GEOJSON_CRS84);
+        geojson_geometry(b, g, CRS_CRS84);
         geom_destroy(g);
         buf_puts(b, ",\"properties\":");
         write_tie_properties(b, net, e);
@@ -257,7 +257,7 @@ void network_write_geojson(buf_t *b, const network_t *net)
                                      : "{\"type\":\"Feature\",\"id\":");
         geojson_id(b, f->id);
         buf_puts(b, ",\"geometry\":");
-        geojson_geometry(b, f->geom, GEOJSON_CRS84);
+        geojson_geometry(b, f->geom, CRS_CRS84);
         buf_puts(b, ",\"properties\":{\"kind\":\"town\",");
         write_node_metrics(b, net, i);
         buf_puts(b, "}}");

@@ -218,7 +218,7 @@ static void check_value(json_t *j, double v, double scale, double range, const c
         fuzz_fail("%.17g written as %.17g (off by %g, allowed %g) in %s", v, got, err, tol, text);
 }
 
-static void check_run(const geom_t *g, json_t *run, uint32_t first, uint32_t end, geojson_crs_t crs,
+static void check_run(const geom_t *g, json_t *run, uint32_t first, uint32_t end, crs_id_t crs,
                       const char *text)
 {
     if (!json_is_array(run) || json_array_size(run) != end - first)
@@ -227,18 +227,18 @@ static void check_run(const geom_t *g, json_t *run, uint32_t first, uint32_t end
         json_t *pos = json_array_get(run, i - first);
         if (!json_is_array(pos) || json_array_size(pos) != 2)
             fuzz_fail("position %u: not a pair in %s", i, text);
-        const double *xy = crs == GEOJSON_EPSG3857 ? g->merc : g->ll;
+        const double *xy = crs == CRS_EPSG3857 ? g->merc : g->ll;
         double x = xy[2 * i], y = xy[2 * i + 1];
-        if (crs == GEOJSON_EPSG4326) x = xy[2 * i + 1], y = xy[2 * i];
-        double scale = crs == GEOJSON_EPSG3857 ? 1e2 : 1e7;
-        double range = crs == GEOJSON_EPSG3857 ? 2.1e7 : 180;
+        if (crs == CRS_EPSG4326) x = xy[2 * i + 1], y = xy[2 * i];
+        double scale = crs == CRS_EPSG3857 ? 1e2 : 1e7;
+        double range = crs == CRS_EPSG3857 ? 2.1e7 : 180;
         check_value(json_array_get(pos, 0), x, scale, range, text);
         check_value(json_array_get(pos, 1), y, scale, range, text);
     }
 }
 
-static void check_parts(const geom_t *g, json_t *parts, uint32_t first, uint32_t end,
-                        geojson_crs_t crs, const char *text)
+static void check_parts(const geom_t *g, json_t *parts, uint32_t first, uint32_t end, crs_id_t crs,
+                        const char *text)
 {
     if (!json_is_array(parts) || json_array_size(parts) != end - first)
         fuzz_fail("parts %u..%u: wrong array in %s", first, end, text);
@@ -249,7 +249,7 @@ static void check_parts(const geom_t *g, json_t *parts, uint32_t first, uint32_t
 
 static void check_geometry(input_t *in)
 {
-    geojson_crs_t crs = (geojson_crs_t)(byte(in) % 3);
+    crs_id_t crs = (crs_id_t)(byte(in) % 3);
     geom_t *g = make_geom(in);
     buf_t b = BUF_INIT;
     geojson_geometry(&b, g, crs);

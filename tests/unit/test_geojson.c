@@ -13,7 +13,7 @@
 #include "data/geojson.h"
 #include "testutil.h"
 
-static char *encode_point(double lon, double lat, geojson_crs_t crs)
+static char *encode_point(double lon, double lat, crs_id_t crs)
 {
     geom_t *g = geom_create(GEOM_POINT, 1, 0, 0);
     g->ll[0] = lon;
@@ -29,16 +29,16 @@ static char *encode_point(double lon, double lat, geojson_crs_t crs)
 static void test_point_text(void **state)
 {
     (void)state;
-    char *s = encode_point(16.15437, 46.41139, GEOJSON_CRS84);
+    char *s = encode_point(16.15437, 46.41139, CRS_CRS84);
     assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[16.15437,46.41139]}");
     free(s);
-    s = encode_point(16.15437, 46.41139, GEOJSON_EPSG4326); /* lat, lon */
+    s = encode_point(16.15437, 46.41139, CRS_EPSG4326); /* lat, lon */
     assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[46.41139,16.15437]}");
     free(s);
-    s = encode_point(-0.00000001, -179.123456789, GEOJSON_CRS84);
+    s = encode_point(-0.00000001, -179.123456789, CRS_CRS84);
     assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[0,-179.1234568]}");
     free(s);
-    s = encode_point(1.5, -2.25, GEOJSON_EPSG3857); /* metres to the centimetre */
+    s = encode_point(1.5, -2.25, CRS_EPSG3857); /* metres to the centimetre */
     assert_string_equal(s, "{\"type\":\"Point\",\"coordinates\":[1500,-2250]}");
     free(s);
 }
@@ -52,7 +52,7 @@ static void test_coordinates_round_trip(void **state)
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         double lon = ((double)(seed >> 11) / 9007199254740992.0) * 360 - 180;
         double lat = lon / 2;
-        char *s = encode_point(lon, lat, GEOJSON_CRS84);
+        char *s = encode_point(lon, lat, CRS_CRS84);
         const char *c = strchr(s, '[') + 1;
         char *end;
         double x = strtod(c, &end);
@@ -98,7 +98,7 @@ static void test_polygon_nesting(void **state)
     g->part_start[0] = 0, g->part_start[1] = 4, g->part_start[2] = 8;
     g->poly_start[0] = 0, g->poly_start[1] = 1;
     buf_t b = BUF_INIT;
-    geojson_geometry(&b, g, GEOJSON_CRS84);
+    geojson_geometry(&b, g, CRS_CRS84);
     char *s = buf_steal(&b, NULL);
     assert_string_equal(s,
                         "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]],"
@@ -117,14 +117,14 @@ static void test_extreme_values(void **state)
         1e308,     -1e308, 1.7976931348623157e308, 9.1e15, -9.1e15, 4.9e-324, -0.0, INFINITY,
         -INFINITY, NAN};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-        for (int crs = GEOJSON_CRS84; crs <= GEOJSON_EPSG3857; crs++) {
-            char *s = encode_point(values[i], 46.5, (geojson_crs_t)crs);
+        for (int crs = CRS_CRS84; crs <= CRS_EPSG3857; crs++) {
+            char *s = encode_point(values[i], 46.5, (crs_id_t)crs);
             assert_true(strlen(s) < 120);
             json_error_t err;
             json_t *v = json_loads(s, 0, &err);
             if (v == NULL) fail_msg("value %g crs %d: not JSON: %s", values[i], crs, s);
-            json_t *x = json_array_get(json_object_get(v, "coordinates"), crs == GEOJSON_EPSG4326);
-            if (isfinite(values[i]) && crs != GEOJSON_EPSG3857 && fabs(values[i]) >= 1e15)
+            json_t *x = json_array_get(json_object_get(v, "coordinates"), crs == CRS_EPSG4326);
+            if (isfinite(values[i]) && crs != CRS_EPSG3857 && fabs(values[i]) >= 1e15)
                 assert_near(json_number_value(x) / values[i], 1, 1e-15);
             json_decref(v);
             free(s);

@@ -66,7 +66,7 @@ static void test_bbox_matches_brute_force(void **state)
         if (v[3] > 90) v[3] = 90;
         query_t q = {0};
         error_t err;
-        assert_int_equal(query_set_bbox(&q, v, QUERY_CRS84, &err), ERR_OK);
+        assert_int_equal(query_set_bbox(&q, v, CRS_CRS84, &err), ERR_OK);
         assert_int_equal(q.nboxes, v[0] > v[2] ? 2 : 1);
         uint32_t *ids;
         size_t n;
@@ -88,15 +88,15 @@ static void test_bbox_crs_and_errors(void **state)
     double latlon[4] = {46.5, 15.9, 46.8, 16.3};
     double merc[4];
     crs_lonlat_to_merc(ll, merc, 2);
-    assert_int_equal(query_set_bbox(&a, ll, QUERY_CRS84, &err), ERR_OK);
-    assert_int_equal(query_set_bbox(&b, latlon, QUERY_EPSG4326, &err), ERR_OK);
-    assert_int_equal(query_set_bbox(&c, merc, QUERY_EPSG3857, &err), ERR_OK);
+    assert_int_equal(query_set_bbox(&a, ll, CRS_CRS84, &err), ERR_OK);
+    assert_int_equal(query_set_bbox(&b, latlon, CRS_EPSG4326, &err), ERR_OK);
+    assert_int_equal(query_set_bbox(&c, merc, CRS_EPSG3857, &err), ERR_OK);
     assert_memory_equal(&a.boxes[0], &b.boxes[0], sizeof(bbox_t));
     assert_near(c.boxes[0].minx, 15.9, 1e-9);
     assert_near(c.boxes[0].maxy, 46.8, 1e-9);
     double bad[][4] = {{0, 95, 1, 96}, {0, 10, 1, 5}, {-200, 0, 1, 1}, {NAN, 0, 1, 1}};
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal(query_set_bbox(&a, bad[i], QUERY_CRS84, &err), ERR_INVALID);
+        assert_int_equal(query_set_bbox(&a, bad[i], CRS_CRS84, &err), ERR_INVALID);
 }
 
 static void test_filters(void **state)
