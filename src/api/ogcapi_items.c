@@ -9,6 +9,7 @@
 #include "api/ogcapi.h"
 #include "api/ogcapi_html.h"
 #include "data/query.h"
+#include "util/text.h"
 
 typedef struct items_params {
     const layer_t *layer;
@@ -87,9 +88,8 @@ static int parse_count(const char *name, const char *text, size_t min, size_t *o
 static int parse_properties(const layer_t *layer, const char *list, bool *mask, error_t *err)
 {
     memset(mask, 0, layer->nfields * sizeof(bool));
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
+    size_t n;
+    for (const char *cur = list, *p; (p = text_list_next(&cur, &n));) {
         char name[128];
         snprintf(name, sizeof(name), "%.*s", (int)(n < 127 ? n : 127), p);
         int f = layer_field_index(layer, name);
@@ -97,7 +97,6 @@ static int parse_properties(const layer_t *layer, const char *list, bool *mask, 
             return error_set(err, ERR_INVALID, "properties: %s has no property '%s'", layer->id,
                              name);
         mask[f] = true;
-        p += n + (p[n] == ',');
     }
     return ERR_OK;
 }

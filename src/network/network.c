@@ -81,15 +81,14 @@ int network_params_parse(network_params_t *p, const char *model, const char *k, 
                              cross_border);
         p->cross_border = yes;
     }
-    for (const char *c = country; c && *c;) {
-        size_t n = strcspn(c, ",");
+    size_t n;
+    for (const char *cur = country, *c; (c = text_list_next(&cur, &n));) {
         if (n != 2 || p->ncountries == NETWORK_MAX_COUNTRIES)
             return error_set(err, ERR_INVALID,
                              "country: want up to %d two-letter codes like "
                              "SI,AT, got '%.40s'",
                              NETWORK_MAX_COUNTRIES, country);
         snprintf(p->countries[p->ncountries++], 4, "%c%c", c[0] & ~0x20, c[1] & ~0x20);
-        c += n + (c[n] == ',');
     }
     return ERR_OK;
 }
@@ -106,8 +105,8 @@ int network_find_nodes(const network_source_t *src, const char *list, uint32_t *
             (*out)[(*n)++] = (uint32_t)i;
         return ERR_OK;
     }
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
+    size_t len;
+    for (const char *cur = list, *p; (p = text_list_next(&cur, &len));) {
         char name[128];
         snprintf(name, sizeof(name), "%.*s", (int)(len < 127 ? len : 127), p);
         int node = network_find_node(src, name);
@@ -118,7 +117,6 @@ int network_find_nodes(const network_source_t *src, const char *list, uint32_t *
                              node < 0 ? "unknown town '%s'" : "too many towns, at '%s'", name);
         }
         (*out)[(*n)++] = (uint32_t)node;
-        p += len + (p[len] == ',');
     }
     return ERR_OK;
 }

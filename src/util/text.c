@@ -51,6 +51,15 @@ void text_fold(const char *s, char *out, size_t size)
     out[n] = '\0';
 }
 
+const char *text_list_next(const char **cursor, size_t *len)
+{
+    const char *p = *cursor;
+    if (p == NULL || *p == '\0') return NULL;
+    *len = strcspn(p, ",");
+    *cursor = p + *len + (p[*len] == ',');
+    return p;
+}
+
 char *text_dup(const char *s)
 {
     return s ? strdup(s) : NULL;

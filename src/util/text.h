@@ -13,6 +13,12 @@ void text_fold(const char *s, char *out, size_t size);
 /* strdup() that passes NULL through. The caller frees the copy. */
 char *text_dup(const char *s);
 
+/* Walks a comma-separated list such as "SI,AT": returns the next item
+ * (not NUL-terminated; its length in *len, possibly 0 for ",,") and moves
+ * *cursor past it and its comma; NULL at the end. A trailing comma ends
+ * the list. Items point into the caller's string. */
+const char *text_list_next(const char **cursor, size_t *len);
+
 /* Equal after folding? */
 int text_equal_folded(const char *a, const char *b);
 

@@ -24,25 +24,8 @@ static int setup(void **state)
 {
     (void)state;
     uint64_t seed = 2024;
-    towns = layer_create("towns", NULL, NULL);
-    layer_add_field(towns, "name", FIELD_STRING);
-    layer_add_field(towns, "country", FIELD_STRING);
-    for (int i = 0; i < N; i++) {
-        geom_t *g = geom_create(GEOM_POINT, 1, 0, 0);
-        g->ll[0] = 14.8 + 2.8 * rnd_unit(&seed);
-        g->ll[1] = 46.0 + 1.6 * rnd_unit(&seed);
-        if (i % 97 == 5) /* a few towns share a position */
-            memcpy(g->ll, towns->features[i - 1].geom->ll, 2 * sizeof(double));
-        value_t *v = calloc(2, sizeof(value_t));
-        char name[32];
-        snprintf(name, sizeof(name), "town %d", i);
-        v[0].u.s = strdup(name);
-        v[1].u.s = strdup(g->ll[0] < 16 ? "AT" : g->ll[1] < 46.6 ? "SI" : "HU");
-        snprintf(name, sizeof(name), "%d", i);
-        layer_add_feature(towns, strdup(name), g, v);
-    }
-    error_t err;
-    if (layer_finish(towns, &err) != ERR_OK) return -1;
+    towns = synth_towns(N, seed, 97);
+    if (!towns) return -1;
     src = (network_source_t){towns, NULL, 0, 1, -1, -1};
     km = malloc((size_t)N * N * sizeof(double));
     for (int i = 0; i < N; i++)

@@ -93,6 +93,26 @@ static void test_url_encode(void **state)
     buf_free(&b);
 }
 
+/* Items as typed, empty ones kept, a trailing comma ends the list. */
+static void test_list_next(void **state)
+{
+    (void)state;
+    const char *cur = "SI,,Ormož,AT,", *item;
+    const char *want[] = {"SI", "", "Ormož", "AT"};
+    size_t len, n = 0;
+    while ((item = text_list_next(&cur, &len))) {
+        assert_true(n < 4);
+        assert_int_equal(len, strlen(want[n]));
+        assert_memory_equal(item, want[n], len);
+        n++;
+    }
+    assert_int_equal(n, 4);
+    cur = NULL;
+    assert_null(text_list_next(&cur, &len));
+    cur = "";
+    assert_null(text_list_next(&cur, &len));
+}
+
 static void test_arena(void **state)
 {
     (void)state;
@@ -195,9 +215,10 @@ static void test_prometheus(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),         cmocka_unit_test(test_json_string),
-        cmocka_unit_test(test_url_encode),   cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_pool_bounded), cmocka_unit_test(test_prometheus),
+        cmocka_unit_test(test_utf8),       cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_url_encode), cmocka_unit_test(test_list_next),
+        cmocka_unit_test(test_arena),      cmocka_unit_test(test_pool_bounded),
+        cmocka_unit_test(test_prometheus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,19 +25,6 @@ const char *geodata_path(const char *name)
     return join("COOPMAP_GEODATA", "geodata", name);
 }
 
-uint64_t rnd_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-double rnd_unit(uint64_t *s)
-{
-    return (double)(rnd_u64(s) >> 11) * 0x1.0p-53;
-}
-
 dataset_t *load_default_dataset(void)
 {
     dataset_t *ds = NULL;

@@ -19,12 +19,8 @@ struct dataset;
  * printing the error. The caller releases it with dataset_unref(). */
 struct dataset *load_default_dataset(void);
 
-/* splitmix64: tiny, good enough, and identical on every platform, so a
- * failing seed reproduces anywhere. */
-uint64_t rnd_u64(uint64_t *state);
-
-/* Uniform in [0, 1). */
-double rnd_unit(uint64_t *state);
+/* rnd_u64, rnd_unit, synth_towns: shared with the benchmarks. */
+#include "synth.h"
 
 /* |a - b| <= eps for doubles, with both values in the failure message
  * (cmocka 1.1.5 has no double comparison). Needs <cmocka.h> first. */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "data/index.h"
+#include "synth.h"
 
 #define BRUTE_BUDGET_S  2.5  /* cap on each brute-force loop */
 #define INDEX_BUDGET_S  2.0  /* cap on each index loop */
@@ -48,15 +49,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* splitmix64: the same seed gives the same data everywhere. */
-static uint64_t rnd_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
 }
 
 static double rnd_range(uint64_t *s, double lo, double hi)

@@ -10,45 +10,13 @@
 #include <time.h>
 
 #include "network/network.h"
+#include "synth.h"
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static layer_t *synthetic_towns(size_t n, uint64_t seed)
-{
-    layer_t *l = layer_create("towns", NULL, NULL);
-    layer_add_field(l, "name", FIELD_STRING);
-    layer_add_field(l, "country", FIELD_STRING);
-    for (size_t i = 0; i < n; i++) {
-        geom_t *g = geom_create(GEOM_POINT, 1, 0, 0);
-        g->ll[0] = 14.8 + 2.8 * (double)(next(&seed) >> 11) * 0x1.0p-53;
-        g->ll[1] = 46.0 + 1.6 * (double)(next(&seed) >> 11) * 0x1.0p-53;
-        value_t *v = calloc(2, sizeof(value_t));
-        char text[32];
-        snprintf(text, sizeof(text), "town %zu", i);
-        v[0].u.s = strdup(text);
-        v[1].u.s = strdup(g->ll[0] < 16 ? "AT" : g->ll[1] < 46.6 ? "SI" : "HU");
-        snprintf(text, sizeof(text), "%zu", i);
-        layer_add_feature(l, strdup(text), g, v);
-    }
-    error_t err;
-    if (layer_finish(l, &err) != ERR_OK) {
-        fprintf(stderr, "bench_network: %s\n", err.message);
-        exit(1);
-    }
-    return l;
 }
 
 static void run(const network_source_t *src, const char *model, const char *k, const char *km,
@@ -97,7 +65,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_network: --towns wants 3..1000000\n");
         return 2;
     }
-    layer_t *towns = synthetic_towns(n, seed);
+    layer_t *towns = synth_towns(n, seed, 0);
+    if (!towns) return 1;
     network_source_t src = {towns, NULL, 0, 1, -1, -1};
     printf("%zu synthetic towns over lon 14.8..17.6, lat 46.0..47.6 (seed %llu)\n", n,
            (unsigned long long)seed);
