@@ -207,7 +207,7 @@ def html_echo(a):
 
 # --- the generator -------------------------------------------------------------
 
-# A concrete request for every route of src/api.c (route -> example path).
+# A concrete request for every route of src/api/api.c (route -> example path).
 ROUTES = [
     ("/", "/"),
     ("/health", "/health"),
