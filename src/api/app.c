@@ -65,6 +65,7 @@ int app_load(const char *project_path, const struct tiles *tiles, dataset_t **ou
     int rc = project_load(project_path, &project, err);
     if (rc == ERR_OK) rc = dataset_load_with(project, hooks, 1, out, err);
     if (rc == ERR_OK && tiles) rc = tiles_check(tiles, *out, err);
+    if (rc == ERR_OK && tiles) tiles_prepare(tiles, *out);
     project_destroy(project);
     if (rc != ERR_OK) {
         dataset_unref(*out);

@@ -10,9 +10,6 @@
 /* Draws the style's layers over the view into cr, whose user space must be
  * device pixels with the view's top-left at (0, 0). Cairo errors are
  * sticky: the caller checks the surface status once afterwards. */
-/* Draws the style's layers over the view into cr, whose user space must be
- * device pixels with the view's top-left at (0, 0). Cairo errors are
- * sticky: the caller checks the surface status once afterwards. */
 void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds);
 
 #endif

@@ -652,6 +652,16 @@ bool style_has_property(const style_layer_t *l, style_prop_t prop)
     return (unsigned)prop < STYLE_PROP_COUNT && l->props[prop] != NULL;
 }
 
+unsigned style_prop_inputs(const style_layer_t *l, style_prop_t prop)
+{
+    return (unsigned)prop < STYLE_PROP_COUNT ? expr_inputs(l->props[prop]) : 0;
+}
+
+unsigned style_filter_inputs(const style_layer_t *l)
+{
+    return expr_inputs(l->filter);
+}
+
 double style_number(const style_layer_t *l, style_prop_t prop, double zoom, const layer_t *data,
                     const feature_t *f)
 {

@@ -88,6 +88,13 @@ double style_number(const style_layer_t *l, style_prop_t prop, double zoom, cons
 style_color_t style_color(const style_layer_t *l, style_prop_t prop, double zoom,
                           const layer_t *data, const feature_t *f);
 
+/* What a property or the filter reads, so that callers can compute it once
+ * for every zoom or every feature: a mask of these. */
+#define STYLE_READS_ZOOM    1u
+#define STYLE_READS_FEATURE 2u
+unsigned style_prop_inputs(const style_layer_t *l, style_prop_t prop);
+unsigned style_filter_inputs(const style_layer_t *l);
+
 /* Does the layer set this property itself (rather than take the default)?
  * Lets the renderer skip work, e.g. an unset fill-outline-color, which
  * style_color() reports as the fill colour, as MapLibre draws it. */

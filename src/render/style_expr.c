@@ -865,6 +865,20 @@ int expr_each_field(expr_t *e, int (*fn)(field_ref_t *ref, void *arg), void *arg
     return 0;
 }
 
+unsigned expr_inputs(const expr_t *e)
+{
+    if (e == NULL) return 0;
+    unsigned in =
+        e->op == OP_ZOOM ? STYLE_READS_ZOOM
+        : e->op == OP_GET || e->op == OP_HAS || e->op == OP_ID || e->op == OP_GEOMETRY_TYPE
+            ? STYLE_READS_FEATURE
+            : 0;
+    in |= expr_inputs(e->input) | expr_inputs(e->fallback);
+    for (size_t i = 0; i < e->nargs; i++)
+        in |= expr_inputs(e->args[i]);
+    return in;
+}
+
 /* ---- evaluation ---- */
 
 static const sval_t null_value = {.type = V_NULL};

@@ -75,6 +75,9 @@ bool expr_constant(const expr_t *e, sval_t *out);
  * non-zero return, which it returns. */
 int expr_each_field(expr_t *e, int (*fn)(field_ref_t *ref, void *arg), void *arg);
 
+/* What the expression reads: STYLE_READS_ZOOM, STYLE_READS_FEATURE. */
+unsigned expr_inputs(const expr_t *e);
+
 /* Index of the field in data, or -1; uses and never changes the hint. */
 int field_index(const field_ref_t *ref, const layer_t *data);
 

@@ -101,6 +101,12 @@ int tiles_check(const tiles_t *t, const dataset_t *ds, error_t *err)
     return ERR_OK;
 }
 
+void tiles_prepare(const tiles_t *t, dataset_t *ds)
+{
+    for (size_t i = 0; i < t->nstyles; i++)
+        labels_prepare(t->styles[i], ds);
+}
+
 size_t tiles_style_count(const tiles_t *t)
 {
     return t->nstyles;

@@ -29,6 +29,9 @@ tiles_t *tiles_destroy(tiles_t *t);
 /* Checks every style against a dataset's layers (see style_check_layers). */
 int tiles_check(const tiles_t *t, const dataset_t *ds, error_t *err);
 
+/* Prepares every style's labels for ds (see labels_prepare()). */
+void tiles_prepare(const tiles_t *t, dataset_t *ds);
+
 size_t tiles_style_count(const tiles_t *t);
 const style_t *tiles_style_at(const tiles_t *t, size_t i);
 const style_t *tiles_style(const tiles_t *t, const char *id); /* NULL if unknown */
