@@ -23,4 +23,12 @@ double rnd_unit(uint64_t *state);
  * (layer_destroy); NULL on failure. */
 layer_t *synth_towns(size_t n, uint64_t seed, size_t dup_every);
 
+/* Writes a project (project.json in dir, which must exist) whose towns are
+ * n synthetic points in the area of synth_towns() with the fields the
+ * shipped styles read (name, population, project_partner for one town in
+ * 50), beside the shipped regions, countries and rivers of geodata_dir.
+ * Names mix lengths and diacritics. Returns the project's path in a
+ * static buffer, or NULL when a file cannot be written. */
+const char *synth_project(const char *dir, const char *geodata_dir, size_t n, uint64_t seed);
+
 #endif
