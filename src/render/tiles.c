@@ -178,8 +178,13 @@ void tiles_write_metrics(tiles_t *t, buf_t *b)
     cache_metrics(b, t->cache, "tiles", t->cache_max);
     cache_metrics(b, t->backgrounds, "backgrounds", BACKGROUND_BYTES);
     stats_write_family(b, "coopmap_label_cache_bytes", "gauge",
-                       "Bytes of label placements cached (one per style and zoom).");
+                       "Bytes of label placements held (text bounds per style, decisions per "
+                       "zoom).");
     stats_write_count(b, "coopmap_label_cache_bytes", NULL, labels_cache_bytes());
+    stats_write_family(b, "coopmap_labels_over_bound_total", "counter",
+                       "Labels left out because their laid-out size exceeded its bound (0 "
+                       "expected).");
+    stats_write_count(b, "coopmap_labels_over_bound_total", NULL, labels_over_bound());
     stats_write_family(b, "coopmap_render_duration_seconds", "histogram",
                        "Time spent drawing and encoding, by kind.");
     stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"tile\"", &t->render[0]);
