@@ -707,7 +707,7 @@ static bool deps_of(const zoom_state_t *st, uint32_t i, ids_t *deps)
                 if (bbox_intersects(reach_box(cj), near) && !ids_push(deps, cj->rank)) return false;
             }
         }
-    qsort(deps->v, deps->n, sizeof(uint32_t), cmp_u32);
+    if (deps->n) qsort(deps->v, deps->n, sizeof(uint32_t), cmp_u32);
     for (size_t k = 0; st->by_rank && k < deps->n; k++)
         deps->v[k] = st->by_rank[deps->v[k]];
     return true;
@@ -1131,7 +1131,7 @@ void labels_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
     label_t *l = NULL;
     size_t n = st ? view_labels(st, v, sl, &l) : 0;
     if (n == (size_t)-1) n = 0;
-    qsort(l, n, sizeof(label_t), cmp_placed);
+    if (n) qsort(l, n, sizeof(label_t), cmp_placed);
     for (size_t i = 0; i < n; i++)
         draw_label(cr, v, &l[i]);
     free(l);
