@@ -66,12 +66,19 @@ static const char usage[] =
     "  --heavy-threads N    workers for large maps, distances, networks\n"
     "                       (default 1; they run at a lower CPU priority)\n"
     "  --heavy-queue N      heavy requests waiting before 503 (default 16)\n"
-    "  --heavy-timeout S    a heavy request not done by then is 503 (default 30)\n"
+    "  --request-timeout S  a computation (distances, networks, metrics, large\n"
+    "                       maps) not done S seconds after its request arrived,\n"
+    "                       waiting included, is 503 (default 10)\n"
+    "  --heavy-timeout S    the same as --request-timeout\n"
     "  --max-map-pixels N   device pixels of one static map (default 16777216)\n"
     "  --max-distance-pairs N  town pairs of one /distances (default 250000)\n"
     "  --max-network-cost N towns x (towns + ties) of one network's metrics\n"
-    "                       (default 2e9, about 30 s on one core)\n"
+    "                       (default 5e8, about 8 s on two cores; beyond, use\n"
+    "                       `coopmap network --json`)\n"
     "  --max-network-vertices N  vertices of one /network GeoJSON (default 5e6)\n"
+    "  --max-ties N         ties of one network (default 1000000)\n"
+    "  --max-response-mb MB one /network, /network/metrics or /distances\n"
+    "                       answer (default 128)\n"
     "  --shutdown-grace S   on SIGTERM, answer /ready with 503 for S seconds\n"
     "                       before stopping, so load balancers drain (default 0)\n"
     "\n"
@@ -140,11 +147,14 @@ static const number_option_t numbers[] = {
     NUM("--tile-timeout", tile_timeout, 0.1, 3600, false),
     NUM("--heavy-threads", heavy_threads, 1, 64, true),
     NUM("--heavy-queue", heavy_queue, 1, 1e6, true),
-    NUM("--heavy-timeout", heavy_timeout, 0.1, 3600, false),
+    NUM("--request-timeout", request_timeout, 0.1, 3600, false),
+    NUM("--heavy-timeout", request_timeout, 0.1, 3600, false), /* its first name */
     NUM("--max-map-pixels", max_map_pixels, 1, 1e9, true),
     NUM("--max-distance-pairs", max_distance_pairs, 1, 1e10, true),
     NUM("--max-network-cost", max_network_cost, 1, 1e15, false),
     NUM("--max-network-vertices", max_network_vertices, 1, 1e10, true),
+    NUM("--max-ties", max_ties, 1, 1e10, true),
+    NUM("--max-response-mb", max_response_mb, 1, 65536, false),
     NUM("--shutdown-grace", shutdown_grace, 0, 3600, false),
 };
 
@@ -183,11 +193,13 @@ static const serve_numbers_t number_defaults = {.threads = 4,
                                                 .tile_timeout = 10,
                                                 .heavy_threads = 1,
                                                 .heavy_queue = 16,
-                                                .heavy_timeout = 30,
+                                                .request_timeout = 10,
                                                 .max_map_pixels = 16777216,
                                                 .max_distance_pairs = 250000,
-                                                .max_network_cost = 2e9,
-                                                .max_network_vertices = 5e6};
+                                                .max_network_cost = 5e8,
+                                                .max_network_vertices = 5e6,
+                                                .max_ties = 1e6,
+                                                .max_response_mb = 128};
 
 static int parse_flag(const char *a, options_t *o)
 {

@@ -9,8 +9,9 @@
 typedef struct serve_numbers {
     double threads, tile_cache_mb, max_zoom, network_cache_mb;
     double head_timeout, idle_timeout, max_connections, max_per_ip;
-    double tile_queue, tile_timeout, heavy_threads, heavy_queue, heavy_timeout;
+    double tile_queue, tile_timeout, heavy_threads, heavy_queue, request_timeout;
     double max_map_pixels, max_distance_pairs, max_network_cost, max_network_vertices;
+    double max_ties, max_response_mb;
     double shutdown_grace;
 } serve_numbers_t;
 

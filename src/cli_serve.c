@@ -106,8 +106,10 @@ static int make_pools(const options_t *o, served_t *s)
 
 static int configure_app(const options_t *o, served_t *s)
 {
-    app_limits_t limits = {o->n.max_map_pixels, o->n.max_distance_pairs, o->n.max_network_cost,
-                           o->n.max_network_vertices};
+    app_limits_t limits = {o->n.max_map_pixels,   o->n.max_distance_pairs,
+                           o->n.max_network_cost, o->n.max_network_vertices,
+                           o->n.max_ties,         o->n.max_response_mb * 1024 * 1024,
+                           o->n.request_timeout};
     app_set_limits(s->app, &limits);
     app_set_tiles(s->app, s->tiles);
     networks_set_cache_budget((size_t)o->n.network_cache_mb << 20);
@@ -134,7 +136,7 @@ static http_config_t http_config(const options_t *o, served_t *s)
                          .access_log = !o->quiet,
                          .cors_origin = o->cors_origin,
                          .cache_control = o->cache_control,
-                         .work_timeout_s = {o->n.tile_timeout, o->n.heavy_timeout}};
+                         .work_timeout_s = {o->n.tile_timeout, o->n.request_timeout}};
     for (int i = 0; i < HTTP_NWORK; i++)
         cfg.pools[i] = s->pools[i];
     return cfg;

@@ -44,17 +44,22 @@ void app_reloads(const app_t *app, uint64_t *ok, uint64_t *failed);
 void app_set_stopping(app_t *app);
 bool app_stopping(const app_t *app);
 
-/* What one request may cost before it is refused with 413. */
+/* What one request may cost before it is refused with 413, and the
+ * computations' deadline (kept by the HTTP server; here for the messages
+ * that name it). */
 typedef struct app_limits {
     double max_map_pixels;       /* device pixels of a static map */
     double max_distance_pairs;   /* from x to towns of one /distances */
     double max_network_cost;     /* a network's metrics: towns x (towns + ties) */
     double max_network_vertices; /* vertices of one /network GeoJSON */
+    double max_ties;             /* ties one network build may make */
+    double max_response_bytes;   /* one /network, /network/metrics or /distances body */
+    double request_timeout;      /* seconds a computation may take, queue included */
 } app_limits_t;
 
 #define APP_LIMITS_DEFAULT                                                                         \
     {                                                                                              \
-        4096.0 * 4096.0, 250000.0, 2e9, 5e6                                                        \
+        4096.0 * 4096.0, 250000.0, 5e8, 5e6, 1e6, 128.0 * 1024 * 1024, 10                          \
     }
 
 void app_set_limits(app_t *app, const app_limits_t *limits);

@@ -153,7 +153,9 @@ void http_run_deferred(http_response_t *resp)
     if (run && !deadline_passed(resp->deadline))
         run(resp->defer_arg, resp);
     else if (run)
-        http_error_busy(resp, HTTP_REJECT_DEADLINE, 5, "the request waited too long to be served");
+        http_error_busy(resp, HTTP_REJECT_DEADLINE, 5,
+                        "the request waited longer than its timeout to be served "
+                        "(--request-timeout; --tile-timeout for tiles); try again shortly");
     if (resp->defer_release) resp->defer_release(resp->defer_arg);
     resp->defer_release = NULL;
 }

@@ -85,7 +85,7 @@ int graph_metrics(size_t n, const graph_edge_t *edges, size_t m, graph_node_metr
                   graph_summary_t *summary);
 
 /* graph_metrics() that gives up with ERR_TIMEOUT once the deadline has passed
- * (checked every few single-source runs): for requests that must not hold
+ * (checked before each single-source run): for requests that must not hold
  * a worker for minutes. */
 int graph_metrics_until(size_t n, const graph_edge_t *edges, size_t m, graph_node_metrics_t *nodes,
                         graph_summary_t *summary, deadline_t deadline);

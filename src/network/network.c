@@ -42,11 +42,72 @@ const char *network_text(const layer_t *l, const feature_t *f, int field)
     return f->values[field].u.s;
 }
 
+/* --- towns by name ----------------------------------------------------------- */
+
+/* Folded as text_equal_folded() folds: to at most 255 bytes. */
+#define FOLDED_MAX 256
+
+static int cmp_name(const void *x, const void *y)
+{
+    const network_name_t *a = x, *b = y;
+    int c = strcmp(a->folded, b->folded);
+    return c ? c : (a->feature > b->feature) - (a->feature < b->feature);
+}
+
+int network_names_index(network_source_t *src)
+{
+    const layer_t *l = src->nodes;
+    size_t n = l->nfeatures, text = 0;
+    char folded[FOLDED_MAX];
+    for (size_t i = 0; i < n; i++) {
+        text_fold(network_text(l, &l->features[i], src->name_field), folded, sizeof(folded));
+        text += strlen(folded) + 1;
+    }
+    /* One block: the entries, then their names. */
+    network_name_t *names = malloc(n * sizeof(*names) + text + 1);
+    if (names == NULL) return ERR_NOMEM;
+    char *at = (char *)(names + n);
+    for (size_t i = 0; i < n; i++) {
+        text_fold(network_text(l, &l->features[i], src->name_field), folded, sizeof(folded));
+        size_t len = strlen(folded) + 1;
+        names[i] = (network_name_t){memcpy(at, folded, len), (uint32_t)i};
+        at += len;
+    }
+    qsort(names, n, sizeof(*names), cmp_name);
+    src->names = names;
+    return ERR_OK;
+}
+
+void network_names_free(network_source_t *src)
+{
+    free(src->names);
+    src->names = NULL;
+}
+
+/* The lowest feature with that folded name: the one the scan would find. */
+static int find_by_name(const network_source_t *src, const char *text)
+{
+    char key[FOLDED_MAX];
+    size_t lo = 0, hi = src->nodes->nfeatures;
+    text_fold(text, key, sizeof(key));
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(src->names[mid].folded, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < src->nodes->nfeatures && strcmp(src->names[lo].folded, key) == 0
+               ? (int)src->names[lo].feature
+               : -1;
+}
+
 int network_find_node(const network_source_t *src, const char *text)
 {
     const layer_t *l = src->nodes;
     const feature_t *byid = layer_find(l, text);
     if (byid) return (int)(byid - l->features);
+    if (src->names) return find_by_name(src, text);
     for (size_t i = 0; i < l->nfeatures; i++)
         if (text_equal_folded(network_text(l, &l->features[i], src->name_field), text))
             return (int)i;
@@ -154,6 +215,69 @@ static int select_nodes(build_t *b)
     return ERR_OK;
 }
 
+/* Bounds on the ties a model makes on n towns, before the cross-border
+ * filter; every pair when the model sets no better bound. */
+static void ties_bounds(const network_source_t *src, const network_params_t *p, double n,
+                        double *lo, double *hi)
+{
+    double pairs = n > 1 ? n * (n - 1) / 2 : 0, k = fmin(p->k, n > 1 ? n - 1 : 0);
+    *lo = 0, *hi = pairs;
+    switch (p->model) {
+    case NETWORK_COMPLETE:
+        *lo = pairs;
+        break;
+    case NETWORK_KNN: /* every town has k distinct neighbours */
+        *lo = ceil(n * k / 2), *hi = fmin(pairs, n * k);
+        break;
+    case NETWORK_MST:
+        *lo = *hi = n > 0 ? n - 1 : 0;
+        break;
+    case NETWORK_DELAUNAY: /* planar: at most 3n - 6, one more per duplicate */
+    case NETWORK_GABRIEL:
+    case NETWORK_RNG:
+        *hi = fmin(pairs, 3 * n);
+        break;
+    case NETWORK_EDGES:
+        *hi = fmin(pairs, src->ties ? (double)src->ties->nfeatures : 0);
+        break;
+    case NETWORK_WITHIN:
+        break;
+    }
+}
+
+network_estimate_t network_estimate(const network_source_t *src, const network_params_t *params)
+{
+    network_estimate_t e = {.nodes = src->nodes->nfeatures};
+    if (params->ncountries) {
+        e.nodes = 0;
+        for (size_t i = 0; i < src->nodes->nfeatures; i++)
+            e.nodes += country_selected(
+                params, network_text(src->nodes, &src->nodes->features[i], src->country_field));
+    }
+    ties_bounds(src, params, (double)e.nodes, &e.ties_min, &e.ties_max);
+    if (params->cross_border) e.ties_min = 0;
+    return e;
+}
+
+int network_build_check_time(build_t *b)
+{
+    if (!deadline_passed(b->limits.deadline)) return ERR_OK;
+    return error_set(b->err, ERR_TIMEOUT, "building the '%s' network of %zu towns did not finish",
+                     network_model_name(b->net->params.model), b->net->nnodes);
+}
+
+/* Refuses, before making any tie, a model that must make too many. */
+static int check_ties(build_t *b)
+{
+    double lo, hi;
+    size_t max = b->limits.max_ties;
+    ties_bounds(b->src, &b->net->params, (double)b->net->nnodes, &lo, &hi);
+    if (max == 0 || lo <= (double)max) return ERR_OK;
+    return error_set(b->err, ERR_TOOBIG, "the '%s' network of %zu towns would have %s%.0f ties",
+                     network_model_name(b->net->params.model), b->net->nnodes,
+                     lo < hi ? "at least " : "", lo);
+}
+
 static int check_params(build_t *b)
 {
     const network_params_t *p = &b->net->params;
@@ -198,6 +322,12 @@ static int (*const builders[])(build_t *) = {
 int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
                   error_t *err)
 {
+    return network_build_limited(src, params, NULL, out, err);
+}
+
+int network_build_limited(const network_source_t *src, const network_params_t *params,
+                          const network_limits_t *limits, network_t **out, error_t *err)
+{
     *out = NULL;
     network_t *net = calloc(1, sizeof(*net));
     if (net == NULL) return error_set(err, ERR_NOMEM, "out of memory");
@@ -209,9 +339,12 @@ int network_build(const network_source_t *src, const network_params_t *params, n
     net->name_field = src->name_field;
     net->country_field = src->country_field;
     build_t b = {.src = src, .net = net, .err = err};
+    if (limits) b.limits = *limits;
     int rc = select_nodes(&b);
     if (rc == ERR_OK) rc = check_params(&b);
+    if (rc == ERR_OK) rc = check_ties(&b);
     if (rc == ERR_OK) rc = network_planar_setup(&b);
+    if (rc == ERR_OK) rc = network_build_check_time(&b);
     if (rc == ERR_OK) rc = builders[params->model](&b);
     if (rc == ERR_OK) {
         if (params->cross_border) keep_cross_border(net);

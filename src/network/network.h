@@ -46,7 +46,22 @@ typedef struct network_source {
     const layer_t *ties;           /* borrowed; NULL if the project has none */
     int name_field, country_field; /* in nodes */
     int from_field, to_field;      /* in ties: town names or ids */
+    /* Optional, from network_names_index() (NULL: each lookup reads every
+     * name): one per nodes-layer feature, by folded name, then index. */
+    struct network_name *names;
 } network_source_t;
+
+typedef struct network_name {
+    char *folded; /* malloc'd */
+    uint32_t feature;
+} network_name_t;
+
+/* Fills src->names so network_find_node() takes log n comparisons, not n:
+ * a town list of a request on 100,000 towns must not hold an HTTP thread.
+ * The caller frees it with network_names_free(). ERR_NOMEM (src
+ * unchanged). */
+int network_names_index(network_source_t *src);
+void network_names_free(network_source_t *src);
 
 typedef struct network_edge {
     uint32_t a, b; /* node indices, a < b */
@@ -72,6 +87,27 @@ typedef struct network {
 /* "complete" grows as n²: offered up to this many towns. */
 #define NETWORK_COMPLETE_MAX 2000
 
+/* Bounds on one request's network work; zeros mean none. Past deadline,
+ * builds, metrics and outputs give up with ERR_TIMEOUT. A build that would
+ * make more than max_ties ties stops with ERR_TOOBIG, before making any
+ * when the model says how many it makes; an output that grows beyond
+ * max_bytes stops with ERR_TOOBIG. */
+typedef struct network_limits {
+    deadline_t deadline;
+    size_t max_ties;
+    size_t max_bytes;
+} network_limits_t;
+
+/* What a network will hold, known before it is built (cheap: one pass over
+ * the towns for a country filter): its towns exactly, its ties between
+ * two bounds (ties_max is every pair when the model sets no better one). */
+typedef struct network_estimate {
+    size_t nodes;
+    double ties_min, ties_max;
+} network_estimate_t;
+
+network_estimate_t network_estimate(const network_source_t *src, const network_params_t *params);
+
 /* Names for models and back; ERR_INVALID for an unknown name. */
 const char *network_model_name(network_model_t model);
 int network_model_parse(const char *name, network_model_t *out);
@@ -82,6 +118,11 @@ int network_model_parse(const char *name, network_model_t *out);
  * (ERR_INVALID) or what failed. */
 int network_build(const network_source_t *src, const network_params_t *params, network_t **out,
                   error_t *err);
+
+/* network_build() within limits (NULL: none): also ERR_TIMEOUT and
+ * ERR_TOOBIG, with a message naming the model and the towns. */
+int network_build_limited(const network_source_t *src, const network_params_t *params,
+                          const network_limits_t *limits, network_t **out, error_t *err);
 
 /* Computes the node metrics and the summary the first time it is called
  * (all-pairs shortest paths: O(n m log n), the slow part for thousands of

@@ -15,7 +15,12 @@ typedef struct build {
     index_t *ix;  /* over xy, for neighbourhood searches */
     double slack; /* planar / geodesic distance lies within [1/slack, slack] */
     bool planar;  /* xy, ix and slack are usable */
+    network_limits_t limits;
 } build_t;
+
+/* ERR_TIMEOUT, with a message, once the build's deadline has passed: the
+ * models call it between towns. */
+int network_build_check_time(build_t *b);
 
 /* Projects the selected nodes to EPSG:3035 and indexes them; when the
  * nodes lie too far from the projection's centre for a useful bound

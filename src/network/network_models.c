@@ -33,10 +33,15 @@ static double geodesic_km(const network_t *net, uint32_t a, uint32_t c)
     return geodesy_inverse(p[0], p[1], q[0], q[1]).metres / 1000;
 }
 
-/* Adds the tie a-c with its geodesic length (km < 0: measure it). */
+/* Adds the tie a-c with its geodesic length (km < 0: measure it), or
+ * ERR_TOOBIG once the limit on ties is reached. */
 static int add_tie(build_t *b, uint32_t a, uint32_t c, double km, int32_t tie)
 {
     network_t *net = b->net;
+    if (b->limits.max_ties && net->nedges >= b->limits.max_ties)
+        return error_set(b->err, ERR_TOOBIG,
+                         "the '%s' network of %zu towns would have more than %zu ties",
+                         network_model_name(net->params.model), net->nnodes, b->limits.max_ties);
     if (a > c) {
         uint32_t t = a;
         a = c, c = t;
@@ -130,10 +135,13 @@ static size_t planar_near(const build_t *b, uint32_t a, double r, uint32_t **ids
 int network_model_complete(build_t *b)
 {
     size_t n = b->net->nnodes;
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = i + 1; j < n; j++)
-            if (add_tie(b, i, j, -1, -1) != ERR_OK) return ERR_NOMEM;
-    return ERR_OK;
+    int rc = ERR_OK;
+    for (uint32_t i = 0; rc == ERR_OK && i < n; i++) {
+        rc = network_build_check_time(b);
+        for (uint32_t j = i + 1; rc == ERR_OK && j < n; j++)
+            rc = add_tie(b, i, j, -1, -1);
+    }
+    return rc;
 }
 
 int network_model_within(build_t *b)
@@ -143,6 +151,7 @@ int network_model_within(build_t *b)
     for (uint32_t i = 0; i < net->nnodes; i++) {
         uint32_t *near = NULL;
         size_t m = 0;
+        if (network_build_check_time(b) != ERR_OK) return ERR_TIMEOUT;
         if (b->planar) {
             m = planar_near(b, i, limit * 1000 * b->slack, &near);
             if (m == (size_t)-1) return error_set(b->err, ERR_NOMEM, "out of memory");
@@ -239,6 +248,7 @@ int network_model_knn(build_t *b)
     double r0 = b->planar ? knn_radius(b, k) : 0;
     int rc = pairs && r ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
     for (uint32_t i = 0; rc == ERR_OK && i < n; i++) {
+        if ((rc = network_build_check_time(b)) != ERR_OK) break;
         uint32_t *cand = NULL;
         size_t m = knn_candidates(b, i, k, r0, &cand), used = 0;
         if (m == (size_t)-1) {
@@ -272,12 +282,18 @@ static int mst_exact(build_t *b)
     graph_edge_t *tree = NULL;
     size_t m = 0;
     if (km == NULL) return error_set(b->err, ERR_NOMEM, "out of memory");
+    int rc = ERR_OK;
     for (uint32_t i = 0; i < n; i++) {
+        if ((rc = network_build_check_time(b)) != ERR_OK) break;
         km[i * n + i] = 0;
         for (uint32_t j = i + 1; j < n; j++)
             km[i * n + j] = km[j * n + i] = geodesic_km(b->net, i, j);
     }
-    int rc = graph_mst(n, km, &tree, &m);
+    if (rc != ERR_OK) {
+        free(km);
+        return rc;
+    }
+    rc = graph_mst(n, km, &tree, &m);
     if (rc != ERR_OK) error_set(b->err, rc, "the minimum spanning tree failed: %s", error_str(rc));
     for (size_t i = 0; rc == ERR_OK && i < m; i++)
         rc = add_tie(b, tree[i].a, tree[i].b, tree[i].w, -1);
@@ -316,7 +332,8 @@ static int mst_delaunay(build_t *b)
         return error_set(b->err, prc, "the Delaunay triangulation failed: %s", error_str(prc));
     weighted_t *w = malloc((ndt ? ndt : 1) * sizeof(*w));
     uint32_t *parent = malloc(n * sizeof(uint32_t));
-    int rc = w && parent ? ERR_OK : error_set(b->err, ERR_NOMEM, "out of memory");
+    int rc =
+        w && parent ? network_build_check_time(b) : error_set(b->err, ERR_NOMEM, "out of memory");
     for (size_t i = 0; rc == ERR_OK && i < ndt; i++)
         w[i] = (weighted_t){geodesic_km(b->net, dt[i].a, dt[i].b), dt[i].a, dt[i].b};
     for (uint32_t v = 0; rc == ERR_OK && v < n; v++)
@@ -359,6 +376,7 @@ int network_model_proximity(build_t *b)
     if (prc != ERR_OK)
         rc = error_set(b->err, prc, "the Delaunay triangulation failed: %s", error_str(prc));
     use = dt, nuse = ndt;
+    if (rc == ERR_OK) rc = network_build_check_time(b);
     if (rc == ERR_OK && b->net->params.model != NETWORK_DELAUNAY) {
         prc = b->net->params.model == NETWORK_GABRIEL
                   ? proximity_gabriel(b->xy, n, dt, ndt, &sub, &nsub)
@@ -377,15 +395,9 @@ int network_model_proximity(build_t *b)
 
 /* --- ties from data -------------------------------------------------------------- */
 
-/* The node index of a nodes-layer feature, or -1 if it is not selected. */
-static int node_of_feature(const network_t *net, int feature)
-{
-    for (size_t i = 0; i < net->nnodes; i++)
-        if ((int)net->node_feature[i] == feature) return (int)i;
-    return -1;
-}
-
-static int tie_end(build_t *b, const feature_t *tie, int field, int *node)
+/* The node of a ties-layer end (node_of: nodes-layer feature to node, -1
+ * when not selected), or -1 in *node. */
+static int tie_end(build_t *b, const int32_t *node_of, const feature_t *tie, int field, int *node)
 {
     const layer_t *ties = b->src->ties;
     char text[64];
@@ -401,29 +413,61 @@ static int tie_end(build_t *b, const feature_t *tie, int field, int *node)
     int feature = network_find_node(b->src, name);
     if (feature < 0)
         return error_set(b->err, ERR_INVALID, "tie %s names '%s', which is no town", tie->id, name);
-    *node = node_of_feature(b->net, feature);
+    *node = node_of[feature];
     return ERR_OK;
+}
+
+static int cmp_tie(const void *x, const void *y)
+{
+    const network_edge_t *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return (p->tie > q->tie) - (p->tie < q->tie);
+}
+
+/* A pair named by several ties keeps the first of them. */
+static void drop_repeated_ties(network_t *net)
+{
+    size_t kept = 0;
+    if (net->nedges) qsort(net->edges, net->nedges, sizeof(*net->edges), cmp_tie);
+    for (size_t e = 0; e < net->nedges; e++)
+        if (kept == 0 || net->edges[e].a != net->edges[kept - 1].a ||
+            net->edges[e].b != net->edges[kept - 1].b)
+            net->edges[kept++] = net->edges[e];
+    net->nedges = kept;
+}
+
+static int add_ties_of_layer(build_t *b, const int32_t *node_of)
+{
+    const layer_t *ties = b->src->ties;
+    int rc = ERR_OK;
+    for (size_t i = 0; rc == ERR_OK && i < ties->nfeatures; i++) {
+        int a, c;
+        if ((rc = network_build_check_time(b)) != ERR_OK ||
+            (rc = tie_end(b, node_of, &ties->features[i], b->src->from_field, &a)) != ERR_OK ||
+            (rc = tie_end(b, node_of, &ties->features[i], b->src->to_field, &c)) != ERR_OK)
+            break;
+        if (a >= 0 && c >= 0 && a != c) /* else outside the selected countries, or a loop */
+            rc = add_tie(b, (uint32_t)a, (uint32_t)c, -1, (int32_t)i);
+    }
+    return rc;
 }
 
 int network_model_edges(build_t *b)
 {
-    const layer_t *ties = b->src->ties;
+    const layer_t *ties = b->src->ties, *nodes = b->src->nodes;
     if (ties == NULL || b->src->from_field < 0 || b->src->to_field < 0)
         return error_set(b->err, ERR_INVALID,
                          "model: 'edges' needs a ties layer with from and to fields in the "
                          "project");
-    for (size_t i = 0; i < ties->nfeatures; i++) {
-        int a, c;
-        if (tie_end(b, &ties->features[i], b->src->from_field, &a) != ERR_OK ||
-            tie_end(b, &ties->features[i], b->src->to_field, &c) != ERR_OK)
-            return b->err->code;
-        if (a < 0 || c < 0 || a == c) /* outside the selected countries, or a loop */
-            continue;
-        uint32_t lo = (uint32_t)(a < c ? a : c), hi = (uint32_t)(a < c ? c : a);
-        bool seen = false;
-        for (size_t e = 0; e < b->net->nedges && !seen; e++)
-            seen = b->net->edges[e].a == lo && b->net->edges[e].b == hi;
-        if (!seen && add_tie(b, lo, hi, -1, (int32_t)i) != ERR_OK) return ERR_NOMEM;
-    }
-    return ERR_OK;
+    int32_t *node_of = malloc((nodes->nfeatures + 1) * sizeof(*node_of));
+    if (node_of == NULL) return error_set(b->err, ERR_NOMEM, "out of memory");
+    for (size_t f = 0; f < nodes->nfeatures; f++)
+        node_of[f] = -1;
+    for (size_t v = 0; v < b->net->nnodes; v++)
+        node_of[b->net->node_feature[v]] = (int32_t)v;
+    int rc = add_ties_of_layer(b, node_of);
+    free(node_of);
+    if (rc == ERR_OK) drop_repeated_ties(b->net);
+    return rc;
 }

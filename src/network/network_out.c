@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,60 +227,95 @@ static void write_tie_properties(buf_t *b, const network_t *net, const network_e
     buf_puts(b, "}");
 }
 
+/* ERR_NOMEM, ERR_TOOBIG or ERR_TIMEOUT when writing must stop; checked
+ * after each feature or row, so a limit is passed by one at most. */
+static int out_check(const buf_t *b, const network_limits_t *lim)
+{
+    if (b->failed) return ERR_NOMEM;
+    if (lim == NULL) return ERR_OK;
+    if (lim->max_bytes && b->len > lim->max_bytes) return ERR_TOOBIG;
+    return deadline_passed(lim->deadline) ? ERR_TIMEOUT : ERR_OK;
+}
+
+static int write_tie_feature(buf_t *b, const network_t *net, const network_edge_t *e, bool first)
+{
+    geom_t *g = tie_line(net, e);
+    if (g == NULL) {
+        b->failed = true;
+        return ERR_NOMEM;
+    }
+    char id[160];
+    tie_id(net, e, id, sizeof(id));
+    buf_puts(b, first ? "{\"type\":\"Feature\",\"id\":" : ",{\"type\":\"Feature\",\"id\":");
+    geojson_string(b, id);
+    buf_puts(b, ",\"geometry\":");
+    geojson_geometry(b, g, CRS_CRS84);
+    geom_destroy(g);
+    buf_puts(b, ",\"properties\":");
+    write_tie_properties(b, net, e);
+    buf_puts(b, "}");
+    return ERR_OK;
+}
+
+static void write_town_feature(buf_t *b, const network_t *net, uint32_t i, bool first)
+{
+    const feature_t *f = node_feature(net, i);
+    buf_puts(b, first ? "{\"type\":\"Feature\",\"id\":" : ",{\"type\":\"Feature\",\"id\":");
+    geojson_id(b, f->id);
+    buf_puts(b, ",\"geometry\":");
+    geojson_geometry(b, f->geom, CRS_CRS84);
+    buf_puts(b, ",\"properties\":{\"kind\":\"town\",");
+    write_node_metrics(b, net, i);
+    buf_puts(b, "}}");
+}
+
 void network_write_geojson(buf_t *b, const network_t *net)
+{
+    network_write_geojson_limited(b, net, NULL);
+}
+
+int network_write_geojson_limited(buf_t *b, const network_t *net, const network_limits_t *lim)
 {
     buf_puts(b, "{\"type\":\"FeatureCollection\",");
     write_params(b, &net->params);
     buf_puts(b, ",");
     write_summary(b, &net->summary);
     buf_puts(b, ",\"features\":[");
-    for (size_t i = 0; i < net->nedges; i++) {
-        const network_edge_t *e = &net->edges[i];
-        geom_t *g = tie_line(net, e);
-        if (g == NULL) {
-            b->failed = true;
-            return;
-        }
-        char id[160];
-        tie_id(net, e, id, sizeof(id));
-        buf_puts(b, i ? ",{\"type\":\"Feature\",\"id\":" : "{\"type\":\"Feature\",\"id\":");
-        geojson_string(b, id);
-        buf_puts(b, ",\"geometry\":");
-        geojson_geometry(b, g, CRS_CRS84);
-        geom_destroy(g);
-        buf_puts(b, ",\"properties\":");
-        write_tie_properties(b, net, e);
-        buf_puts(b, "}");
-    }
-    for (uint32_t i = 0; i < net->nnodes; i++) {
-        const feature_t *f = node_feature(net, i);
-        buf_puts(b, net->nedges || i ? ",{\"type\":\"Feature\",\"id\":"
-                                     : "{\"type\":\"Feature\",\"id\":");
-        geojson_id(b, f->id);
-        buf_puts(b, ",\"geometry\":");
-        geojson_geometry(b, f->geom, CRS_CRS84);
-        buf_puts(b, ",\"properties\":{\"kind\":\"town\",");
-        write_node_metrics(b, net, i);
-        buf_puts(b, "}}");
+    int rc = ERR_OK;
+    for (size_t i = 0; rc == ERR_OK && i < net->nedges; i++)
+        if ((rc = write_tie_feature(b, net, &net->edges[i], i == 0)) == ERR_OK)
+            rc = out_check(b, lim);
+    for (uint32_t i = 0; rc == ERR_OK && i < net->nnodes; i++) {
+        write_town_feature(b, net, i, net->nedges == 0 && i == 0);
+        rc = out_check(b, lim);
     }
     buf_puts(b, "]}");
+    return rc == ERR_OK ? out_check(b, NULL) : rc;
 }
 
 void network_write_metrics(buf_t *b, const network_t *net)
+{
+    network_write_metrics_limited(b, net, NULL);
+}
+
+int network_write_metrics_limited(buf_t *b, const network_t *net, const network_limits_t *lim)
 {
     buf_puts(b, "{");
     write_params(b, &net->params);
     buf_puts(b, ",");
     write_summary(b, &net->summary);
     buf_puts(b, ",\"nodes\":[");
-    for (uint32_t i = 0; i < net->nnodes; i++) {
+    int rc = ERR_OK;
+    for (uint32_t i = 0; rc == ERR_OK && i < net->nnodes; i++) {
         buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
         geojson_id(b, node_feature(net, i)->id);
         buf_puts(b, ",");
         write_node_metrics(b, net, i);
         buf_puts(b, "}");
+        rc = out_check(b, lim);
     }
     buf_puts(b, "]}\n");
+    return rc == ERR_OK ? out_check(b, NULL) : rc;
 }
 
 void network_write_table(buf_t *b, const network_t *net)
@@ -331,12 +367,12 @@ static geodesy_inverse_t between(const network_source_t *src, uint32_t a, uint32
     return geodesy_inverse(p[0], p[1], q[0], q[1]);
 }
 
-static void distances_json(buf_t *b, const network_source_t *src, const uint32_t *from,
-                           size_t nfrom, const uint32_t *to, size_t nto)
+/* The from and to lists with ids and names. */
+static void distances_towns(buf_t *b, const network_source_t *src, const uint32_t *from,
+                            size_t nfrom, const uint32_t *to, size_t nto)
 {
     const uint32_t *lists[2] = {from, to};
     size_t counts[2] = {nfrom, nto};
-    buf_puts(b, "{\"unit\":\"km\"");
     for (int l = 0; l < 2; l++) {
         buf_puts(b, l ? ",\"to\":[" : ",\"from\":[");
         for (size_t i = 0; i < counts[l]; i++) {
@@ -348,17 +384,40 @@ static void distances_json(buf_t *b, const network_source_t *src, const uint32_t
         }
         buf_puts(b, "]");
     }
+}
+
+/* Each pair's geodesic for both the matrix and the pairs: computed once
+ * into memo when there is room for it (pairs x 24 bytes), else twice. */
+static geodesy_inverse_t pair_geodesic(const network_source_t *src, geodesy_inverse_t *memo,
+                                       bool fill, size_t at, uint32_t a, uint32_t c)
+{
+    if (memo && !fill) return memo[at];
+    geodesy_inverse_t g = between(src, a, c);
+    if (memo) memo[at] = g;
+    return g;
+}
+
+static int distances_json(buf_t *b, const network_source_t *src, const uint32_t *from, size_t nfrom,
+                          const uint32_t *to, size_t nto, const network_limits_t *lim)
+{
+    geodesy_inverse_t *memo =
+        nto && nfrom <= SIZE_MAX / sizeof(*memo) / nto ? malloc(nfrom * nto * sizeof(*memo)) : NULL;
+    buf_puts(b, "{\"unit\":\"km\"");
+    distances_towns(b, src, from, nfrom, to, nto);
     buf_puts(b, ",\"matrix_km\":[");
-    for (size_t i = 0; i < nfrom; i++) {
+    int rc = ERR_OK;
+    for (size_t i = 0; rc == ERR_OK && i < nfrom; i++) {
         buf_puts(b, i ? ",[" : "[");
         for (size_t j = 0; j < nto; j++)
-            buf_printf(b, "%s%.6f", j ? "," : "", between(src, from[i], to[j]).metres / 1000);
+            buf_printf(b, "%s%.6f", j ? "," : "",
+                       pair_geodesic(src, memo, true, i * nto + j, from[i], to[j]).metres / 1000);
         buf_puts(b, "]");
+        rc = out_check(b, lim);
     }
     buf_puts(b, "],\"pairs\":[");
-    for (size_t i = 0; i < nfrom; i++)
+    for (size_t i = 0; rc == ERR_OK && i < nfrom; i++) {
         for (size_t j = 0; j < nto; j++) {
-            geodesy_inverse_t g = between(src, from[i], to[j]);
+            geodesy_inverse_t g = pair_geodesic(src, memo, false, i * nto + j, from[i], to[j]);
             buf_puts(b, i || j ? ",{\"from\":" : "{\"from\":");
             geojson_string(b, town_name(src, from[i]));
             buf_puts(b, ",\"to\":");
@@ -368,30 +427,38 @@ static void distances_json(buf_t *b, const network_source_t *src, const uint32_t
                        "\"final_azimuth\":%.6f}",
                        g.metres / 1000, g.azi1, g.azi2);
         }
+        rc = out_check(b, lim);
+    }
     buf_puts(b, "]}\n");
+    free(memo);
+    return rc;
 }
 
-void network_write_distances(buf_t *b, const network_source_t *src, const uint32_t *from,
-                             size_t nfrom, const uint32_t *to, size_t nto,
-                             distances_format_t format)
+static int distances_csv_pairs(buf_t *b, const network_source_t *src, const uint32_t *from,
+                               size_t nfrom, const uint32_t *to, size_t nto,
+                               const network_limits_t *lim)
 {
-    if (format == DISTANCES_JSON) {
-        distances_json(b, src, from, nfrom, to, nto);
-        return;
+    int rc = ERR_OK;
+    buf_puts(b, "from,to,distance_km,initial_azimuth,final_azimuth\r\n");
+    for (size_t i = 0; rc == ERR_OK && i < nfrom; i++) {
+        for (size_t j = 0; j < nto; j++) {
+            geodesy_inverse_t g = between(src, from[i], to[j]);
+            csv_field(b, town_name(src, from[i]));
+            buf_puts(b, ",");
+            csv_field(b, town_name(src, to[j]));
+            buf_printf(b, ",%.6f,%.6f,%.6f\r\n", g.metres / 1000, g.azi1, g.azi2);
+        }
+        rc = out_check(b, lim);
     }
-    if (format == DISTANCES_CSV_PAIRS) {
-        buf_puts(b, "from,to,distance_km,initial_azimuth,final_azimuth\r\n");
-        for (size_t i = 0; i < nfrom; i++)
-            for (size_t j = 0; j < nto; j++) {
-                geodesy_inverse_t g = between(src, from[i], to[j]);
-                csv_field(b, town_name(src, from[i]));
-                buf_puts(b, ",");
-                csv_field(b, town_name(src, to[j]));
-                buf_printf(b, ",%.6f,%.6f,%.6f\r\n", g.metres / 1000, g.azi1, g.azi2);
-            }
-        return;
-    }
-    bool csv = format == DISTANCES_CSV;
+    return rc;
+}
+
+/* The matrix as CSV with a header row, or aligned for a terminal. */
+static int distances_matrix(buf_t *b, const network_source_t *src, const uint32_t *from,
+                            size_t nfrom, const uint32_t *to, size_t nto, bool csv,
+                            const network_limits_t *lim)
+{
+    int rc = ERR_OK;
     buf_puts(b, csv ? "from" : "km                 ");
     for (size_t j = 0; j < nto; j++) {
         buf_puts(b, csv ? "," : " ");
@@ -401,7 +468,7 @@ void network_write_distances(buf_t *b, const network_source_t *src, const uint32
             write_padded(b, town_name(src, to[j]), -8);
     }
     buf_puts(b, csv ? "\r\n" : "\n");
-    for (size_t i = 0; i < nfrom; i++) {
+    for (size_t i = 0; rc == ERR_OK && i < nfrom; i++) {
         if (csv)
             csv_field(b, town_name(src, from[i]));
         else
@@ -409,5 +476,93 @@ void network_write_distances(buf_t *b, const network_source_t *src, const uint32
         for (size_t j = 0; j < nto; j++)
             buf_printf(b, csv ? ",%.3f" : " %8.1f", between(src, from[i], to[j]).metres / 1000);
         buf_puts(b, csv ? "\r\n" : "\n");
+        rc = out_check(b, lim);
+    }
+    return rc;
+}
+
+void network_write_distances(buf_t *b, const network_source_t *src, const uint32_t *from,
+                             size_t nfrom, const uint32_t *to, size_t nto,
+                             distances_format_t format)
+{
+    network_write_distances_limited(b, src, from, nfrom, to, nto, format, NULL);
+}
+
+int network_write_distances_limited(buf_t *b, const network_source_t *src, const uint32_t *from,
+                                    size_t nfrom, const uint32_t *to, size_t nto,
+                                    distances_format_t format, const network_limits_t *lim)
+{
+    int rc = format == DISTANCES_JSON ? distances_json(b, src, from, nfrom, to, nto, lim)
+             : format == DISTANCES_CSV_PAIRS
+                 ? distances_csv_pairs(b, src, from, nfrom, to, nto, lim)
+                 : distances_matrix(b, src, from, nfrom, to, nto, format == DISTANCES_CSV, lim);
+    return rc == ERR_OK ? out_check(b, NULL) : rc;
+}
+
+/* --- sizes, before writing ------------------------------------------------------ */
+
+/* Bytes of a node's name and id, as the writers quote them (escapes aside:
+ * the writers' own check catches what they add). */
+static double name_id_bytes(const network_t *net, uint32_t node)
+{
+    return (double)(strlen(node_text(net, node, net->name_field)) +
+                    strlen(node_feature(net, node)->id));
+}
+
+/* Per feature: the fixed text of the writers with numbers at their longest
+ * (coordinates "[-179.1234567,-89.1234567]," are 27 bytes). */
+#define TIE_FIXED     200.0
+#define VERTEX_BYTES  27.0
+#define TOWN_FIXED    330.0
+#define METRICS_FIXED 230.0
+#define PAIR_JSON     118.0
+#define PAIR_CSV      40.0
+#define CELL_CSV      10.0
+#define LIST_ENTRY    24.0
+
+double network_geojson_bytes(const network_t *net)
+{
+    double bytes = 512 + VERTEX_BYTES * network_geojson_vertices(net);
+    for (size_t i = 0; i < net->nedges; i++)
+        bytes += TIE_FIXED +
+                 2 * (name_id_bytes(net, net->edges[i].a) + name_id_bytes(net, net->edges[i].b));
+    for (uint32_t i = 0; i < net->nnodes; i++)
+        bytes += TOWN_FIXED + name_id_bytes(net, i);
+    return bytes;
+}
+
+double network_metrics_bytes(const network_t *net)
+{
+    double bytes = 512;
+    for (uint32_t i = 0; i < net->nnodes; i++)
+        bytes += METRICS_FIXED + name_id_bytes(net, i);
+    return bytes;
+}
+
+/* Bytes of the names (and ids, for JSON) of a list of towns. */
+static double list_bytes(const network_source_t *src, const uint32_t *list, size_t n, bool ids)
+{
+    double bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += (double)strlen(town_name(src, list[i])) +
+                 (ids ? (double)strlen(src->nodes->features[list[i]].id) + LIST_ENTRY : 0);
+    return bytes;
+}
+
+double network_distances_bytes(const network_source_t *src, const uint32_t *from, size_t nfrom,
+                               const uint32_t *to, size_t nto, distances_format_t format)
+{
+    double pairs = (double)nfrom * (double)nto, names_from = list_bytes(src, from, nfrom, false),
+           names_to = list_bytes(src, to, nto, false);
+    /* Every pair names both of its towns: each from name nto times. */
+    double pair_names = names_from * (double)nto + names_to * (double)nfrom;
+    switch (format) {
+    case DISTANCES_JSON:
+        return 64 + list_bytes(src, from, nfrom, true) + list_bytes(src, to, nto, true) +
+               pairs * PAIR_JSON + pair_names;
+    case DISTANCES_CSV_PAIRS:
+        return 64 + pairs * PAIR_CSV + pair_names;
+    default:
+        return 64 + names_from + names_to + (double)(nfrom + nto) * 8 + pairs * CELL_CSV;
     }
 }

@@ -30,6 +30,18 @@ double network_geojson_vertices(const network_t *net);
 /* {"model", "parameters", "summary", "nodes": [...]} */
 void network_write_metrics(buf_t *b, const network_t *net);
 
+/* The writers within limits (NULL: none): ERR_OK, or ERR_TIMEOUT past
+ * lim->deadline, ERR_TOOBIG once b holds more than lim->max_bytes, ERR_NOMEM;
+ * checked after each feature or row. On failure b holds a partial text the
+ * caller discards (buf_free()). */
+int network_write_geojson_limited(buf_t *b, const network_t *net, const network_limits_t *lim);
+int network_write_metrics_limited(buf_t *b, const network_t *net, const network_limits_t *lim);
+
+/* About the bytes the writers will produce (a little more, as a rule): for
+ * refusing a response too large before any of it is computed. */
+double network_geojson_bytes(const network_t *net);
+double network_metrics_bytes(const network_t *net);
+
 /* A readable table of the towns' metrics and the summary. */
 void network_write_table(buf_t *b, const network_t *net);
 
@@ -45,5 +57,10 @@ typedef enum distances_format {
 void network_write_distances(buf_t *b, const network_source_t *src, const uint32_t *from,
                              size_t nfrom, const uint32_t *to, size_t nto,
                              distances_format_t format);
+int network_write_distances_limited(buf_t *b, const network_source_t *src, const uint32_t *from,
+                                    size_t nfrom, const uint32_t *to, size_t nto,
+                                    distances_format_t format, const network_limits_t *lim);
+double network_distances_bytes(const network_source_t *src, const uint32_t *from, size_t nfrom,
+                               const uint32_t *to, size_t nto, distances_format_t format);
 
 #endif

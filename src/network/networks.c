@@ -36,6 +36,7 @@ static void networks_free(void *obj)
     networks_t *n = obj;
     for (size_t i = 0; i < n->ncache; i++)
         network_unref(n->cache[i].net);
+    network_names_free(&n->src);
     pthread_mutex_destroy(&n->lock);
     free(n);
 }
@@ -66,6 +67,8 @@ static int resolve(dataset_t *ds, const network_spec_t *spec, network_source_t *
         rc = find_field(src->ties, spec->from_field, &src->from_field, err);
         if (rc == ERR_OK) rc = find_field(src->ties, spec->to_field, &src->to_field, err);
     }
+    if (rc == ERR_OK && network_names_index(src) != ERR_OK)
+        rc = error_set(err, ERR_NOMEM, "out of memory");
     return rc;
 }
 
@@ -145,6 +148,12 @@ static void remember(networks_t *n, const char *key, network_t *net)
 
 int networks_get(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err)
 {
+    return networks_get_limited(ds, params, NULL, out, err);
+}
+
+int networks_get_limited(dataset_t *ds, const network_params_t *params,
+                         const network_limits_t *limits, network_t **out, error_t *err)
+{
     networks_t *n = of(ds);
     char key[192];
     *out = NULL;
@@ -155,7 +164,7 @@ int networks_get(dataset_t *ds, const network_params_t *params, network_t **out,
         if (strcmp(n->cache[i].key, key) == 0) *out = network_ref(n->cache[i].net);
     pthread_mutex_unlock(&n->lock);
     if (*out) return ERR_OK;
-    int rc = network_build(&n->src, params, out, err);
+    int rc = network_build_limited(&n->src, params, limits, out, err);
     if (rc == ERR_OK) remember(n, key, *out);
     return rc;
 }

@@ -26,6 +26,13 @@ const network_source_t *networks_source(dataset_t *ds);
  * ERR_NOTFOUND when the project has no network. */
 int networks_get(dataset_t *ds, const network_params_t *params, network_t **out, error_t *err);
 
+/* networks_get() whose build, when one is needed, keeps to limits (NULL:
+ * none; see network_build_limited()). A cached network is returned
+ * whatever it holds: the limits are the service's, the same for every
+ * build. */
+int networks_get_limited(dataset_t *ds, const network_params_t *params,
+                         const network_limits_t *limits, network_t **out, error_t *err);
+
 /* The bytes each dataset's cache may hold (default 64 MiB; the oldest
  * networks go first). Set before serving. */
 void networks_set_cache_budget(size_t bytes);

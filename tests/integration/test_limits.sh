@@ -54,8 +54,9 @@ stop_server
 # wait for it; with more, those that share its thread (keep-alive ones).
 # The stall it guards against was over 1 s: its budget is 4x the /health
 # one, so other tests sharing the 2 cores cannot make it flake.
-echo "# a heavy answer for a gzip client, one HTTP thread: --threads 1 --max-distance-pairs 500000"
-start_server --project "$WORK/towns1k/project.json" --threads 1 --max-distance-pairs 500000
+echo "# a heavy answer for a gzip client, one HTTP thread: --threads 1 --max-distance-pairs 500000 --request-timeout 30"
+start_server --project "$WORK/towns1k/project.json" --threads 1 --max-distance-pairs 500000 \
+    --request-timeout 30
 check "gzipping a heavy answer does not stall the HTTP thread" \
     $PY "$LIMITS" gzipstall "$(server_port)" "$((HEALTH_MS * 4))"
 stop_server
