@@ -55,6 +55,7 @@ static const char usage[] =
     "                       list (default *, anyone)\n"
     "  --tile-cache MB      tile cache size (default 64; 0 turns it off)\n"
     "  --network-cache MB   cached networks per dataset (default 64)\n"
+    "  --label-cache MB     label decisions kept, over all zooms (default 64)\n"
     "  --max-zoom N         highest tile zoom (default 18, at most 22)\n"
     "limits (serve; what one client or request may hold or cost):\n"
     "  --head-timeout S     seconds to send a request head (default 10)\n"
@@ -138,6 +139,7 @@ static const number_option_t numbers[] = {
     NUM("--threads", threads, 1, 256, true),
     NUM("--tile-cache", tile_cache_mb, 0, 65536, true),
     NUM("--network-cache", network_cache_mb, 0, 65536, true),
+    NUM("--label-cache", label_cache_mb, 0, 65536, true),
     NUM("--max-zoom", max_zoom, 0, 22, true),
     NUM("--head-timeout", head_timeout, 1, 3600, true),
     NUM("--idle-timeout", idle_timeout, 1, 3600, true),
@@ -185,6 +187,7 @@ static const serve_numbers_t number_defaults = {.threads = 4,
                                                 .tile_cache_mb = 64,
                                                 .max_zoom = 18,
                                                 .network_cache_mb = 64,
+                                                .label_cache_mb = 64,
                                                 .head_timeout = 10,
                                                 .idle_timeout = 30,
                                                 .max_connections = 4096,

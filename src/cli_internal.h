@@ -7,7 +7,7 @@
 /* serve's numbers: limits, queues, timeouts and caches (see the usage text
  * in cli.c for what each means and its default). */
 typedef struct serve_numbers {
-    double threads, tile_cache_mb, max_zoom, network_cache_mb;
+    double threads, tile_cache_mb, max_zoom, network_cache_mb, label_cache_mb;
     double head_timeout, idle_timeout, max_connections, max_per_ip;
     double tile_queue, tile_timeout, heavy_threads, heavy_queue, request_timeout;
     double max_map_pixels, max_distance_pairs, max_network_cost, max_network_vertices;

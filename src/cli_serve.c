@@ -13,6 +13,7 @@
 #include "http/http.h"
 #include "util/log.h"
 #include "util/pool.h"
+#include "render/render_labels.h"
 #include "render/tiles.h"
 #include "cli_internal.h"
 
@@ -113,6 +114,7 @@ static int configure_app(const options_t *o, served_t *s)
     app_set_limits(s->app, &limits);
     app_set_tiles(s->app, s->tiles);
     networks_set_cache_budget((size_t)o->n.network_cache_mb << 20);
+    labels_set_cache_budget((size_t)o->n.label_cache_mb << 20);
     return app_set_base_url(s->app, o->base_url) != ERR_OK ||
                    app_set_frame_ancestors(s->app, o->frame_ancestors) != ERR_OK
                ? -1

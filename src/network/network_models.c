@@ -200,7 +200,9 @@ static size_t knn_candidates(const build_t *b, uint32_t i, size_t k, double r0, 
             (*out)[j] = (uint32_t)j;
         return *out ? n : (size_t)-1;
     }
-    for (double r = r0;; r *= 2) {
+    /* From a sixteenth of the uniform guess: real towns crowd, and a
+     * radius too large for a dense area costs more than a few doublings. */
+    for (double r = r0 / 16;; r *= 2) {
         uint32_t *near = NULL;
         size_t m = planar_near(b, i, r, &near);
         if (m == (size_t)-1) return m;

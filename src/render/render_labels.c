@@ -92,6 +92,7 @@ typedef struct cell_run {
     uint64_t key;          /* cy << 32 | cx, + 1 (0: free slot) */
     uint32_t start, count; /* in by_cell, in priority order */
     int32_t placed;        /* the labels placed so far: first, chained by next */
+    uint32_t undecided;    /* of its candidates; 0: only placed[] matters */
 } cell_run_t;
 
 typedef struct zoom_state {
@@ -538,7 +539,7 @@ static bool make_grid(zoom_state_t *st)
         uint64_t key = cell_key(st, st->cands[i].px, st->cands[i].py);
         cell_run_t *r = cell_slot(st, key);
         if (r->key == 0) r->placed = -1;
-        r->key = key, r->count++;
+        r->key = key, r->count++, r->undecided++;
     }
     uint32_t start = 0;
     for (size_t h = 0; h < st->cells_cap; h++)
@@ -646,25 +647,6 @@ static bool ids_push(ids_t *a, uint32_t x)
         a->v = grown, a->cap = cap;
     }
     a->v[a->n++] = x;
-    return true;
-}
-
-/* Appends the candidates whose point lies in box (global px). */
-static bool cands_in(const zoom_state_t *st, bbox_t box, ids_t *out)
-{
-    if (st->ncands == 0) return true;
-    double x0 = fmax(0, floor(box.minx / st->cell)), x1 = floor(box.maxx / st->cell);
-    double y0 = fmax(0, floor(box.miny / st->cell)), y1 = floor(box.maxy / st->cell);
-    for (double cy = y0; cy <= y1; cy++)
-        for (double cx = x0; cx <= x1; cx++) {
-            const cell_run_t *r = cell_slot(st, ((uint64_t)cy << 32 | (uint64_t)cx) + 1);
-            for (uint32_t k = 0; r->key && k < r->count; k++) {
-                const cand_t *c = &st->cands[st->by_cell[r->start + k]];
-                if (c->px >= box.minx && c->px <= box.maxx && c->py >= box.miny &&
-                    c->py <= box.maxy && !ids_push(out, st->by_cell[r->start + k]))
-                    return false;
-            }
-        }
     return true;
 }
 
@@ -821,6 +803,12 @@ static void finalize(zoom_state_t *st, cairo_t *cr, uint32_t i, const ids_t *dep
     }
 }
 
+/* Counts candidate i decided in its cell. */
+static void decided(zoom_state_t *st, uint32_t i)
+{
+    cell_slot(st, cell_key(st, st->cands[i].px, st->cands[i].py))->undecided--;
+}
+
 typedef struct frame {
     uint32_t cand;
     size_t next;
@@ -854,6 +842,7 @@ static bool decide(zoom_state_t *st, cairo_t *cr, uint32_t root)
         frame_t *f = &stack[n - 1];
         if (!f->have_deps && taken(st, f->cand)) {
             st->cands[f->cand].state = REJECTED;
+            decided(st, f->cand);
             if (--n == 0) break;
             continue;
         }
@@ -866,6 +855,7 @@ static bool decide(zoom_state_t *st, cairo_t *cr, uint32_t root)
             continue;
         }
         finalize(st, cr, f->cand, &f->deps);
+        decided(st, f->cand);
         free(f->deps.v);
         if (--n == 0) break;
     }
@@ -1045,36 +1035,56 @@ static bbox_t view_box(const render_view_t *v)
  * (NULL: any) placed in the view into *out, deciding what has to be. The
  * caller frees *out, and uses it while it holds st. Returns the count, or
  * (size_t)-1 when out of memory. */
+static bool add_out(label_t **out, size_t *n, size_t *cap, const label_t *l)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        label_t *grown = realloc(*out, *cap * sizeof(label_t));
+        if (grown == NULL) return false;
+        *out = grown;
+    }
+    (*out)[(*n)++] = *l;
+    return true;
+}
+
+/* Decides the candidates of cell run r that could show in view; once
+ * all of a cell's are, only its placed labels are looked at. */
+static bool decide_cell(zoom_state_t *st, cairo_t *cr, const cell_run_t *r, bbox_t view)
+{
+    for (uint32_t k = 0; r->undecided && k < r->count; k++) {
+        uint32_t i = st->by_cell[r->start + k];
+        if (st->cands[i].state == UNDECIDED && bbox_intersects(reach_box(&st->cands[i]), view) &&
+            !decide(st, cr, i))
+            return false;
+    }
+    return true;
+}
+
 static size_t view_labels(zoom_state_t *st, const render_view_t *v, const style_layer_t *sl,
                           label_t **out)
 {
     bbox_t view = view_box(v);
-    ids_t found = {0};
     size_t n = 0, cap = 0;
     *out = NULL;
     pthread_mutex_lock(&st->lock);
-    bool ok = cands_in(st, padded(view, st->rx, st->ry), &found);
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
     cairo_t *cr = cairo_create(surface);
-    for (size_t i = 0; ok && i < found.n; i++) {
-        const cand_t *c = &st->cands[found.v[i]];
-        if (sl && st->slots[c->slot].tb->sl != sl) continue;
-        if (!bbox_intersects(reach_box(c), view)) continue;
-        if (!(ok = decide(st, cr, found.v[i]))) break;
-        if (c->state != PLACED || !bbox_intersects(st->labels[c->label].box, view)) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            label_t *grown = realloc(*out, cap * sizeof(label_t));
-            if (!(ok = grown != NULL)) break;
-            *out = grown;
+    bool ok = true;
+    /* A label meeting the view has its point within rx, ry of it. */
+    cell_range_t g = cells_of(st, padded(view, st->rx, st->ry));
+    for (double cy = g.y0; ok && st->ncands && cy <= g.y1; cy++)
+        for (double cx = g.x0; ok && cx <= g.x1; cx++) {
+            const cell_run_t *r = run_at(st, cx, cy);
+            if (r->key == 0 || !(ok = decide_cell(st, cr, r, view))) continue;
+            for (int32_t l = r->placed; ok && l >= 0; l = st->labels[l].next)
+                if ((sl == NULL || st->labels[l].layer == sl) &&
+                    bbox_intersects(st->labels[l].box, view))
+                    ok = add_out(out, &n, &cap, &st->labels[l]);
         }
-        (*out)[n++] = st->labels[c->label];
-    }
     cairo_destroy(cr);
     cairo_surface_destroy(surface);
     account(st);
     pthread_mutex_unlock(&st->lock);
-    free(found.v);
     if (!ok) {
         free(*out);
         *out = NULL;
