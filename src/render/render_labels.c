@@ -695,37 +695,40 @@ static bool deps_of(const zoom_state_t *st, uint32_t i, ids_t *deps)
     return true;
 }
 
-/* Does a placed label meet box (padded)? Placed labels lie within rx, ry
- * of their point, which is in their cell. */
-static bool placed_meets(const zoom_state_t *st, bbox_t near)
-{
-    cell_range_t g = cells_of(st, padded(near, st->rx, st->ry));
-    for (double cy = g.y0; cy <= g.y1; cy++)
-        for (double cx = g.x0; cx <= g.x1; cx++) {
-            const cell_run_t *r = run_at(st, cx, cy);
-            for (int32_t l = r->key ? r->placed : -1; l >= 0; l = st->labels[l].next)
-                if (bbox_intersects(st->labels[l].box, near)) return true;
-        }
-    return false;
-}
-
 /* Is every anchor of i already taken by a placed label? Those are all of
  * higher priority: one of lower priority that could reach i would have
  * waited for i. Tested with the smallest box i could have, so it holds for
- * the exact one. */
+ * the exact one; one pass over the placed labels near all anchors (they
+ * lie within rx, ry of their point, which is in their cell). */
 static bool taken(const zoom_state_t *st, uint32_t i)
 {
     const cand_t *c = &st->cands[i];
     const zslot_t *s = &st->slots[c->slot];
     double w = s->tb->w_lo[c->feature] * c->size;
     double h = s->tb->lines[c->feature] * s->tb->line_lo * c->size;
+    bbox_t near[9], all = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     for (size_t a = 0; a < s->nanchors; a++) {
         double x, y;
         put_at(s, a, w, h, c->size, &x, &y);
-        bbox_t box = label_box(c->px + x, c->py + y, w, h, c->halo);
-        if (!placed_meets(st, padded(box, LABEL_PAD, LABEL_PAD))) return false;
+        near[a] = padded(label_box(c->px + x, c->py + y, w, h, c->halo), LABEL_PAD, LABEL_PAD);
+        all = (bbox_t){fmin(all.minx, near[a].minx), fmin(all.miny, near[a].miny),
+                       fmax(all.maxx, near[a].maxx), fmax(all.maxy, near[a].maxy)};
     }
-    return true;
+    unsigned free_mask = (1u << s->nanchors) - 1;
+    cell_range_t g = cells_of(st, padded(all, st->rx, st->ry));
+    for (double cy = g.y0; cy <= g.y1; cy++)
+        for (double cx = g.x0; cx <= g.x1; cx++) {
+            const cell_run_t *r = run_at(st, cx, cy);
+            for (int32_t l = r->key ? r->placed : -1; l >= 0; l = st->labels[l].next) {
+                bbox_t box = st->labels[l].box;
+                if (!bbox_intersects(box, all)) continue;
+                for (size_t a = 0; a < s->nanchors; a++)
+                    if (free_mask >> a & 1 && bbox_intersects(box, near[a]))
+                        free_mask &= ~(1u << a);
+                if (free_mask == 0) return true;
+            }
+        }
+    return false;
 }
 
 /* Notes placed candidate i in its cell. */
