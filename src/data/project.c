@@ -89,7 +89,8 @@ static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, er
         return error_set(err, ERR_FORMAT, "%s: layers[%zu] is not an object", path, i);
     if (opt_string(obj, "id", &spec->id) || opt_string(obj, "title", &spec->title) ||
         opt_string(obj, "description", &spec->description) || opt_string(obj, "source", &source) ||
-        opt_string(obj, "layer", &spec->layer) || opt_string(obj, "id_field", &spec->id_field) ||
+        opt_string(obj, "layer", &spec->layer) || opt_string(obj, "sql", &spec->sql) ||
+        opt_string(obj, "id_field", &spec->id_field) ||
         parse_attributes(json_object_get(obj, "attributes"), spec)) {
         free(source);
         return error_set(err, ERR_FORMAT, "%s: layers[%zu]: a member has the wrong type", path, i);
@@ -238,6 +239,7 @@ project_t *project_destroy(project_t *p)
         free(s->description);
         free(s->source);
         free(s->layer);
+        free(s->sql);
         free(s->id_field);
         for (size_t k = 0; k < s->nattributes; k++)
             free(s->attributes[k]);

@@ -33,6 +33,7 @@ typedef struct layer_spec {
     char *id, *title, *description;
     char *source;      /* resolved: absolute or relative to the cwd, or "PG:..." */
     char *layer;       /* NULL: the source's only layer */
+    char *sql;         /* a query whose result is the layer (instead of layer); NULL: none */
     char *id_field;    /* NULL: the OGR FID */
     char **attributes; /* NULL: all fields */
     size_t nattributes;

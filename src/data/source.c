@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "util/log.h"
@@ -21,6 +22,7 @@ typedef struct load {
     const layer_spec_t *spec;
     GDALDatasetH ds;
     OGRLayerH ogr_layer;
+    OGRLayerH sql_layer; /* the result set of spec->sql, to release */
     OGRSpatialReferenceH wgs84;
     OGRCoordinateTransformationH to_wgs84; /* NULL when already WGS84 */
     int *src_field;                        /* OGR field index per layer field */
@@ -32,6 +34,39 @@ typedef struct load {
     error_t *err;
 } load_t;
 
+/* Copies the value at s (libpq: 'quoted' with \\ escapes, or up to a
+ * space) as "***"; returns where it ends. */
+static const char *skip_value(const char *s)
+{
+    if (*s != '\'') return s + strcspn(s, " \t");
+    for (s++; *s && *s != '\''; s++)
+        if (*s == '\\' && s[1]) s++;
+    return *s ? s + 1 : s;
+}
+
+void source_redact(const char *src, char *out, size_t size)
+{
+    size_t n = 0;
+    if (size == 0) return;
+    for (const char *p = src; *p && n + 1 < size;) {
+        const char *at = strchr(p, '@'), *scheme = strstr(p, "://");
+        if (strncasecmp(p, "password", 8) == 0 && p[8 + strspn(p + 8, " ")] == '=') {
+            const char *v = p + 8 + strspn(p + 8, " ") + 1;
+            n += (size_t)snprintf(out + n, size - n, "password=***");
+            p = skip_value(v + strspn(v, " "));
+        } else if (scheme && scheme == p && at && at > p + 3 &&
+                   memchr(p + 3, ':', (size_t)(at - p - 3))) { /* URI user:password@ */
+            const char *colon = memchr(p + 3, ':', (size_t)(at - p - 3));
+            n += (size_t)snprintf(out + n, size - n, "%.*s:***", (int)(colon - p), p);
+            p = at;
+        } else {
+            out[n++] = *p++;
+        }
+        if (n >= size) n = size - 1;
+    }
+    out[n] = '\0';
+}
+
 static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
 
 static void gdal_init(void)
@@ -41,6 +76,20 @@ static void gdal_init(void)
     CPLSetErrorHandler(CPLQuietErrorHandler);
 }
 
+/* libpq's messages span lines; a log line and an error are one line. */
+static void one_line(char *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; s[i]; i++) {
+        char c = s[i] == '\n' || s[i] == '\t' || s[i] == '\r' ? ' ' : s[i];
+        if (c == ' ' && (n == 0 || s[n - 1] == ' ')) continue;
+        s[n++] = c;
+    }
+    while (n && s[n - 1] == ' ')
+        n--;
+    s[n] = '\0';
+}
+
 /* Every message starts with the source and layer, so a user with several
  * layers knows which one to fix. */
 #define LOAD_FAIL(ld, code, ...) load_fail((ld), (code), __VA_ARGS__)
@@ -48,14 +97,20 @@ static void gdal_init(void)
 __attribute__((format(printf, 3, 4))) static int load_fail(load_t *ld, int code, const char *fmt,
                                                            ...)
 {
-    char detail[768];
+    char raw[768], detail[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    const char *lname = ld->spec->layer ? ld->spec->layer : "(first layer)";
-    return error_set(ld->err, code, "%s (layer '%s', coopmap layer '%s'): %s", ld->spec->source,
-                     lname, ld->spec->id, detail);
+    source_redact(raw, detail, sizeof(detail)); /* (GDAL may quote the connection) */
+    one_line(detail);
+    const char *lname = ld->spec->sql     ? "(sql)"
+                        : ld->spec->layer ? ld->spec->layer
+                                          : "(first layer)";
+    char src[512];
+    source_redact(ld->spec->source, src, sizeof(src));
+    return error_set(ld->err, code, "%s (layer '%s', coopmap layer '%s'): %s", src, lname,
+                     ld->spec->id, detail);
 }
 
 static const char *gdal_message(void)
@@ -73,6 +128,8 @@ static int open_source(load_t *ld)
         return LOAD_FAIL(ld, ERR_IO, "missing file: no such file or directory");
     CPLErrorReset();
     ld->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (ld->ds == NULL && !looks_like_file && strncmp(src, "PG:", 3) == 0)
+        return LOAD_FAIL(ld, ERR_IO, "cannot connect to the database: %s", gdal_message());
     if (ld->ds == NULL)
         return LOAD_FAIL(ld, ERR_FORMAT,
                          "unreadable format: GDAL cannot open it as vector data (%s)",
@@ -96,6 +153,12 @@ static int pick_layer(load_t *ld)
 {
     int count = GDALDatasetGetLayerCount(ld->ds);
     char names[512];
+    if (ld->spec->sql) { /* released by load_cleanup() */
+        CPLErrorReset();
+        ld->ogr_layer = ld->sql_layer = GDALDatasetExecuteSQL(ld->ds, ld->spec->sql, NULL, NULL);
+        return ld->ogr_layer ? ERR_OK
+                             : LOAD_FAIL(ld, ERR_INVALID, "the query failed: %s", gdal_message());
+    }
     list_layers(ld->ds, names, sizeof(names));
     if (ld->spec->layer)
         ld->ogr_layer = GDALDatasetGetLayerByName(ld->ds, ld->spec->layer);
@@ -227,6 +290,7 @@ static void load_cleanup(load_t *ld)
     free(ld->src_field);
     if (ld->to_wgs84) OCTDestroyCoordinateTransformation(ld->to_wgs84);
     if (ld->wgs84) OSRDestroySpatialReference(ld->wgs84);
+    if (ld->sql_layer) GDALDatasetReleaseResultSet(ld->ds, ld->sql_layer);
     if (ld->ds) GDALClose(ld->ds);
 }
 
@@ -355,7 +419,7 @@ static int make_valid(load_t *ld, OGRGeometryH *h, long long fid)
     *h = fixed;
     ld->repaired++;
     log_warn("%s (layer '%s'): repaired invalid geometry of feature %lld with GEOS MakeValid",
-             ld->spec->source, ld->layer->source_layer, fid);
+             ld->layer->source, ld->layer->source_layer, fid);
     return ERR_OK;
 }
 
@@ -497,7 +561,7 @@ static int read_features(load_t *ld)
     if (ld->bad_text)
         log_warn("%s (layer '%s'): %zu strings were not UTF-8; their bad bytes read as U+FFFD "
                  "(set the source's encoding, e.g. a .cpg file for a Shapefile)",
-                 ld->spec->source, layer->source_layer, ld->bad_text);
+                 layer->source, layer->source_layer, ld->bad_text);
     if (CPLGetLastErrorType() >= CE_Failure && layer->nfeatures == 0)
         return LOAD_FAIL(ld, ERR_FORMAT, "read error: %s", gdal_message());
     layer->geom_type = layer->nfeatures ? layer->features[0].geom->type : GEOM_NONE;
@@ -516,7 +580,9 @@ int source_load(const layer_spec_t *spec, layer_t **out, error_t *err)
     int rc = open_source(&ld);
     if (rc == ERR_OK) rc = pick_layer(&ld);
     if (rc == ERR_OK) {
-        ld.layer->source = strdup(spec->source);
+        char src[512];
+        source_redact(spec->source, src, sizeof(src)); /* it is shown: no password */
+        ld.layer->source = strdup(src);
         ld.layer->source_layer = strdup(OGR_L_GetName(ld.ogr_layer));
         ld.layer->id_field = spec->id_field ? strdup(spec->id_field) : NULL;
         rc = setup_crs(&ld);

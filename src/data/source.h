@@ -19,4 +19,10 @@ int source_load(const layer_spec_t *spec, layer_t **out, error_t *err);
 /* "GDAL 3.6.2, PROJ 9.1.1, GEOS 3.11.1" into buf. */
 void source_versions(char *buf, size_t size);
 
+/* Copies an OGR source string into out (size bytes, NUL-terminated) with
+ * its password hidden: libpq's password=... (quoted or not) and a URI's
+ * user:password@ become "***". For every message, log line and listing
+ * that shows a source. */
+void source_redact(const char *src, char *out, size_t size);
+
 #endif

@@ -185,6 +185,31 @@ static void test_repairs_bad_text(void **state)
     layer_destroy(l);
 }
 
+/* Passwords never leave a connection string: libpq's key=value form,
+ * quoted with escapes or not, and a URI's user:password@. */
+static void test_redacts_passwords(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"PG:host=db dbname=geo user=u password=s3cret port=5432",
+         "PG:host=db dbname=geo user=u password=*** port=5432"},
+        {"PG:password = 'two words \\' quoted' dbname=geo", "PG:password=*** dbname=geo"},
+        {"PG:dbname=geo PASSWORD=x", "PG:dbname=geo password=***"},
+        {"PG:postgresql://u:s3cret@db/geo", "PG:postgresql://u:***@db/geo"},
+        {"postgresql://u@db/geo", "postgresql://u@db/geo"},
+        {"geodata/cities.geojson", "geodata/cities.geojson"},
+        {"PG:dbname=geo password=", "PG:dbname=geo password=***"},
+    };
+    char out[256];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        source_redact(cases[i][0], out, sizeof(out));
+        assert_string_equal(out, cases[i][1]);
+        assert_null(strstr(out, "s3cret"));
+    }
+    source_redact("PG:password=abcdefgh dbname=geo", out, 8); /* cut, still NUL-ended */
+    assert_int_equal(strlen(out), 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_repairs_invalid_polygon),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_repairs_bad_text),
+        cmocka_unit_test(test_redacts_passwords),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
