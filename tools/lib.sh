@@ -8,7 +8,7 @@ COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin li
   proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev
   zlib1g-dev fonts-dejavu-core libjs-leaflet"
 COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind python3-networkx poppler-utils clang-format chromium
-  wrk clang libclang-rt-14-dev postgresql-15-postgis-3"
+  wrk clang libclang-rt-14-dev postgresql-15-postgis-3 nginx-light"
 
 # Installs the named Debian packages that are not installed yet; runs
 # apt-get only when something is missing.
@@ -23,7 +23,18 @@ ensure_packages() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # Packages such as nginx and postgresql start their own system service
+    # when installed; the tests start what they need themselves, on
+    # loopback, so a policy-rc.d keeps those from starting (if none is set).
+    local policy=/usr/sbin/policy-rc.d own_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy"
+        own_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+        { [ "$own_policy" = 1 ] && $sudo rm -f "$policy"; return 1; }
+    [ "$own_policy" = 1 ] && $sudo rm -f "$policy"
+    return 0
 }
 
 # Test-only JavaScript tools (an OpenAPI validator) from the npm registry,
