@@ -100,6 +100,13 @@ enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *addr, sockle
     int why = c->open >= lim->max_connections                     ? HTTP_REJECT_CONN_LIMIT
               : ip && lim->max_per_ip && ip->n >= lim->max_per_ip ? HTTP_REJECT_IP_LIMIT
                                                                   : -1;
+    /* The slot is taken here, not when the connection starts: libmicrohttpd's
+     * threads accept at the same time, and two could both see the last free
+     * slot. http_conns_notify() takes it over (and gives it back). */
+    if (why < 0) {
+        if ((ip = ip_entry(c, addr, true)) != NULL) ip->n++;
+        c->open++;
+    }
     pthread_mutex_unlock(&c->lock);
     if (why < 0) return MHD_YES;
     reject(c, (http_reject_t)why);
@@ -117,17 +124,21 @@ void http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_con
         const union MHD_ConnectionInfo *ad =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         t = calloc(1, sizeof(*t));
-        if (t == NULL) return;
+        if (t == NULL) { /* untracked: give its slot back */
+            pthread_mutex_lock(&c->lock);
+            ip_release(c, ip_entry(c, ad ? ad->client_addr : NULL, false));
+            c->open--;
+            pthread_mutex_unlock(&c->lock);
+            return;
+        }
         t->fd = fd ? fd->connect_fd : -1;
         atomic_init(&t->since, clock_now_ns());
         atomic_init(&t->awaiting, true);
         pthread_mutex_lock(&c->lock);
-        t->ip = ip_entry(c, ad ? ad->client_addr : NULL, true);
-        if (t->ip) t->ip->n++;
+        t->ip = ip_entry(c, ad ? ad->client_addr : NULL, false); /* counted on accept */
         t->next = c->head;
         if (c->head) c->head->prev = t;
         c->head = t;
-        c->open++;
         pthread_mutex_unlock(&c->lock);
         *socket_context = t;
         return;
