@@ -291,6 +291,25 @@ start_coopmap() {
     STARTED_URL=${url%/}
 }
 
+# tile_list LON0 LON1 LAT0 LAT1 Z0 Z1: every XYZ tile whose extent meets the
+# box, z by z, as "z x y" lines on stdout (the lists of tiles, ab, proxy)
+tile_list() {
+    python3 - "$@" <<'EOF'
+import math, sys
+lon0, lon1, lat0, lat1 = map(float, sys.argv[1:5])
+z0, z1 = int(sys.argv[5]), int(sys.argv[6])
+def tx(lon, z):
+    return min(2**z - 1, int(math.floor((lon + 180.0) / 360.0 * 2**z)))
+def ty(lat, z):
+    r = math.radians(lat)
+    return min(2**z - 1, int(math.floor((1.0 - math.asinh(math.tan(r)) / math.pi) / 2.0 * 2**z)))
+for z in range(z0, z1 + 1):
+    for x in range(tx(lon0, z), tx(lon1, z) + 1):
+        for y in range(ty(lat1, z), ty(lat0, z) + 1):
+            print(z, x, y)
+EOF
+}
+
 # ---------------------------------------------------------------- measuring
 # percent of CPU time not idle over one second, from /proc/stat
 cpu_busy() {
