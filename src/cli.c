@@ -22,6 +22,8 @@ static const char usage[] =
     "  info    describe the layers of a project\n"
     "  distances  geodesic distances between towns (km)\n"
     "  network    a cooperation network and its metrics\n"
+    "  seed       render the tiles of an area into an MBTiles, PMTiles or\n"
+    "             {z}/{x}/{y}.png archive\n"
     "\n"
     "options:\n"
     "  --project FILE       project file (default: $COOPMAP_PROJECT or the\n"
@@ -42,7 +44,8 @@ static const char usage[] =
     "serve options:\n"
     "  --listen ADDR:PORT   address and port (default 127.0.0.1:8080; port 0\n"
     "                       picks a free one; [::1]:8080 for IPv6)\n"
-    "  --threads N          HTTP threads (default 4)\n"
+    "  --threads N          HTTP threads (default 4; seed: rendering threads,\n"
+    "                       default one per core)\n"
     "  --quiet              no access log\n"
     "  --log-format F       text (default) or json: one JSON object per line\n"
     "  --base-url URL       public URL for links (default: from Host)\n"
@@ -82,6 +85,17 @@ static const char usage[] =
     "                       answer (default 128)\n"
     "  --shutdown-grace S   on SIGTERM, answer /ready with 503 for S seconds\n"
     "                       before stopping, so load balancers drain (default 0)\n"
+    "\n"
+    "seed options:\n"
+    "  --out PATH           x.mbtiles, x.pmtiles or a directory (written as\n"
+    "                       {z}/{x}/{y}.png); an interrupted seed of the same\n"
+    "                       parameters continues where it stopped\n"
+    "  --format F           mbtiles, pmtiles or dir (default: from --out)\n"
+    "  --style ID           the map style (default: default)\n"
+    "  --zoom MIN-MAX       zooms to render, e.g. 7-13 (or one zoom)\n"
+    "  --bbox W,S,E,N       area in degrees (default: the data's extent)\n"
+    "  --scale N            1 (256 px tiles, default) or 2 (512 px)\n"
+    "  --quiet              no progress, only the report\n"
     "\n"
     "signals (serve): SIGHUP reloads the project (the old data keeps serving\n"
     "if the new one fails to load); SIGTERM or SIGINT stop cleanly.\n";
@@ -158,6 +172,7 @@ static const number_option_t numbers[] = {
     NUM("--max-ties", max_ties, 1, 1e10, true),
     NUM("--max-response-mb", max_response_mb, 1, 65536, false),
     NUM("--shutdown-grace", shutdown_grace, 0, 3600, false),
+    NUM("--scale", scale, 1, 2, true),
 };
 
 /* 1: taken (or -1 after a message) when argv[*i] is a numeric option. */
@@ -183,7 +198,7 @@ static int parse_number(int argc, char **argv, int *i, serve_numbers_t *n)
     return 0;
 }
 
-static const serve_numbers_t number_defaults = {.threads = 4,
+static const serve_numbers_t number_defaults = {.threads = 0, /* serve: 4, seed: cores */
                                                 .tile_cache_mb = 64,
                                                 .max_zoom = 18,
                                                 .network_cache_mb = 64,
@@ -242,6 +257,11 @@ static int parse_string(int argc, char **argv, int *i, options_t *o)
         {"--km", offsetof(options_t, km)},
         {"--k", offsetof(options_t, k)},
         {"--country", offsetof(options_t, country)},
+        {"--style", offsetof(options_t, style)},
+        {"--zoom", offsetof(options_t, zoom)},
+        {"--bbox", offsetof(options_t, bbox)},
+        {"--out", offsetof(options_t, out)},
+        {"--format", offsetof(options_t, format)},
     };
     for (size_t k = 0; k < sizeof(strings) / sizeof(strings[0]); k++) {
         const char *v = option_value(argc, argv, i, strings[k].name);
@@ -379,6 +399,7 @@ int cli_main(int argc, char **argv)
     if (strcmp(cmd, "info") == 0) return info(&o);
     if (strcmp(cmd, "distances") == 0) return cli_distances(&o);
     if (strcmp(cmd, "network") == 0) return cli_network(&o);
+    if (strcmp(cmd, "seed") == 0) return cli_seed(&o);
     fprintf(stderr, "coopmap: unknown command '%s' (try --help)\n", cmd);
     return 2;
 }

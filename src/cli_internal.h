@@ -13,6 +13,7 @@ typedef struct serve_numbers {
     double max_map_pixels, max_distance_pairs, max_network_cost, max_network_vertices;
     double max_ties, max_response_mb;
     double shutdown_grace;
+    double scale; /* seed */
 } serve_numbers_t;
 
 typedef struct options {
@@ -25,7 +26,8 @@ typedef struct options {
     const char *base_url, *cors_origin, *cache_control;
     const char *styles; /* directory of map styles */
     const char *frame_ancestors;
-    const char *log_format; /* "text" or "json" */
+    const char *log_format;                         /* "text" or "json" */
+    const char *style, *zoom, *bbox, *out, *format; /* seed */
     serve_numbers_t n;
 } options_t;
 
@@ -34,10 +36,11 @@ typedef struct options {
 struct tiles;
 int cli_load(const char *path, const struct tiles *tiles, dataset_t **ds);
 
-/* `coopmap serve`, `coopmap distances` and `coopmap network`; return the
- * exit status. */
+/* `coopmap serve`, `distances`, `network` and `seed`; return the exit
+ * status. */
 int cli_serve(const options_t *o);
 int cli_distances(const options_t *o);
 int cli_network(const options_t *o);
+int cli_seed(const options_t *o);
 
 #endif

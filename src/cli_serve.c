@@ -127,7 +127,7 @@ static http_config_t http_config(const options_t *o, served_t *s)
     const http_route_t *routes = api_routes(&nroutes);
     http_config_t cfg = {.address = o->address,
                          .port = (uint16_t)o->port,
-                         .threads = (unsigned)o->n.threads,
+                         .threads = o->n.threads ? (unsigned)o->n.threads : 4,
                          .limits = {.head_timeout_s = (unsigned)o->n.head_timeout,
                                     .idle_timeout_s = (unsigned)o->n.idle_timeout,
                                     .max_connections = (unsigned)o->n.max_connections,

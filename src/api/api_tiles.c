@@ -16,6 +16,8 @@
 #include "api/ogcapi.h"
 #include "render/render_static.h"
 #include "render/tiles.h"
+#include "data/tilesets.h"
+#include "util/hash.h"
 
 #define STATIC_MAX_PX 4096
 
@@ -113,6 +115,38 @@ static int parse_tile(const http_request_t *req, http_response_t *resp, const ti
     return 0;
 }
 
+/* A tile of a pre-rendered tile set: read on this thread (a lookup and
+ * one read of a few kilobytes), with the ETag a rendered tile of the same
+ * bytes has. */
+static void send_archived(http_response_t *resp, dataset_t *ds, const tileset_t *set, tile_t tile,
+                          double scale)
+{
+    if (scale != 1) {
+        http_error(resp, 404, "tile set '%s' has one tile size: /tiles/%s/{z}/{x}/{y}.png", set->id,
+                   set->id);
+        return;
+    }
+    unsigned char *data = NULL;
+    size_t len = 0;
+    error_t err = {0};
+    int rc = archive_get(set->archive, tile.z, tile.x, tile.y, &data, &len, &err);
+    if (rc == ERR_NOTFOUND) {
+        http_error(resp, 404, "tile set '%s' has no tile %d/%u/%u", set->id, tile.z, tile.x,
+                   tile.y);
+        return;
+    }
+    if (rc != ERR_OK) {
+        http_error(resp, rc == ERR_NOMEM ? 503 : 500, "tile set '%s': %s", set->id, err.message);
+        return;
+    }
+    char etag[24];
+    snprintf(etag, sizeof(etag), "\"%016llx\"",
+             (unsigned long long)hash_fnv1a(HASH_FNV_START, data, len));
+    http_response_body(resp, 200, "image/png", (char *)data, len);
+    http_response_header(resp, "ETag", etag);
+    http_response_last_modified(resp, dataset_loaded_at(ds));
+}
+
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
@@ -121,11 +155,16 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
     if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0) return;
     const char *name = http_request_param(req, "style");
     const style_t *style = tiles_style(t, name);
+    dataset_t *ds = app_acquire(ctx);
+    const tileset_t *set = style ? NULL : tilesets_find(ds, name);
     if (style == NULL) {
-        http_error(resp, 404, "no style '%.60s'; see /tiles", name);
+        if (set)
+            send_archived(resp, ds, set, tile, scale);
+        else
+            http_error(resp, 404, "no style or tile set '%.60s'; see /tiles", name);
+        dataset_unref(ds);
         return;
     }
-    dataset_t *ds = app_acquire(ctx);
     tile_blob_t *blob = tiles_peek(t, ds, style, tile, scale);
     if (blob) { /* the common case: straight from the cache, no thread hop */
         send_blob(resp, blob);
@@ -156,13 +195,28 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
     const network_source_t *src = networks_source(ds);
     focus = src ? src->nodes->extent : all;
     const char *attr = dataset_attribution_short(ds);
-    return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:s}", "tilejson",
-                     "3.0.0", "name", style_title(style), "scheme", "xyz", "tiles", url,
+    return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:s, s:i}",
+                     "tilejson", "3.0.0", "name", style_title(style), "scheme", "xyz", "tiles", url,
                      "attribution", attr ? attr : "", "minzoom", 0, "maxzoom", tiles_max_zoom(t),
                      "bounds", fmax(all.minx, -180), fmax(all.miny, -CRS_MERC_MAX_LAT),
                      fmin(all.maxx, 180), fmin(all.maxy, CRS_MERC_MAX_LAT), "center",
                      (focus.minx + focus.maxx) / 2, (focus.miny + focus.maxy) / 2, 9, "version",
-                     COOPMAP_VERSION);
+                     COOPMAP_VERSION, "tileSize", 256);
+}
+
+/* TileJSON of a tile set: what its archive says of itself. */
+static json_t *tileset_json(const tileset_t *set, dataset_t *ds, const char *base)
+{
+    char url[512];
+    snprintf(url, sizeof(url), "%s/tiles/%s/{z}/{x}/{y}.png", base, set->id);
+    const archive_info_t *i = archive_info(set->archive);
+    const char *attr = i->attribution ? i->attribution : dataset_attribution_short(ds);
+    return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:i, s:s}",
+                     "tilejson", "3.0.0", "name", set->title, "scheme", "xyz", "tiles", url,
+                     "attribution", attr ? attr : "", "minzoom", i->minzoom, "maxzoom", i->maxzoom,
+                     "bounds", i->bounds[0], i->bounds[1], i->bounds[2], i->bounds[3], "center",
+                     i->center[0], i->center[1], (int)i->center[2], "tileSize", i->tile_px,
+                     "format", "png");
 }
 
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -179,15 +233,17 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
     }
     snprintf(id, sizeof(id), "%.*s", (int)(n - 5), name);
     const style_t *style = tiles_style(t, id);
-    if (style == NULL) {
-        http_error(resp, 404, "no style '%s'; see /tiles", id);
-        return;
-    }
+    dataset_t *ds = app_acquire(ctx);
+    const tileset_t *set = style ? NULL : tilesets_find(ds, id);
     char base[256];
     ogc_base_url(req, ctx, base, sizeof(base));
-    dataset_t *ds = app_acquire(ctx);
-    http_response_last_modified(resp, dataset_loaded_at(ds));
-    api_send_json(resp, tilejson(style, t, ds, base), "application/json");
+    if (style || set) {
+        http_response_last_modified(resp, dataset_loaded_at(ds));
+        api_send_json(resp, style ? tilejson(style, t, ds, base) : tileset_json(set, ds, base),
+                      "application/json");
+    } else {
+        http_error(resp, 404, "no style or tile set '%s'; see /tiles", id);
+    }
     dataset_unref(ds);
 }
 
@@ -207,5 +263,21 @@ void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
         json_object_set_new(item, "tiles", json_string(url));
         json_array_append_new(list, item);
     }
-    api_send_json(resp, json_pack("{s:o}", "styles", list), "application/json");
+    dataset_t *ds = app_acquire(ctx);
+    json_t *sets = json_array();
+    for (size_t i = 0; i < tilesets_count(ds); i++) {
+        const tileset_t *set = tilesets_at(ds, i);
+        const archive_info_t *info = archive_info(set->archive);
+        char tiles_url[512];
+        snprintf(url, sizeof(url), "%s/tiles/%s.json", base, set->id);
+        snprintf(tiles_url, sizeof(tiles_url), "%s/tiles/%s/{z}/{x}/{y}.png", base, set->id);
+        json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "id", set->id,
+                                              "title", set->title, "format",
+                                              archive_format_name(archive_format(set->archive)),
+                                              "tilejson", url, "tiles", tiles_url, "minzoom",
+                                              info->minzoom, "maxzoom", info->maxzoom));
+    }
+    dataset_unref(ds);
+    api_send_json(resp, json_pack("{s:o, s:o}", "styles", list, "tilesets", sets),
+                  "application/json");
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/project.h"
+#include "data/tilesets.h"
 #include "network/networks.h"
 #include "render/tiles.h"
 
@@ -59,12 +60,16 @@ dataset_t *app_acquire(app_t *app)
 
 int app_load(const char *project_path, const struct tiles *tiles, dataset_t **out, error_t *err)
 {
-    static const dataset_hook_fn hooks[] = {networks_attach};
+    static const dataset_hook_fn hooks[] = {networks_attach, tilesets_attach};
     project_t *project = NULL;
     *out = NULL;
     int rc = project_load(project_path, &project, err);
-    if (rc == ERR_OK) rc = dataset_load_with(project, hooks, 1, out, err);
+    if (rc == ERR_OK) rc = dataset_load_with(project, hooks, 2, out, err);
     if (rc == ERR_OK && tiles) rc = tiles_check(tiles, *out, err);
+    for (size_t i = 0; rc == ERR_OK && tiles && i < tilesets_count(*out); i++)
+        if (tiles_style(tiles, tilesets_at(*out, i)->id))
+            rc = error_set(err, ERR_DUPLICATE, "tile set '%s' has the id of a style",
+                           tilesets_at(*out, i)->id);
     if (rc == ERR_OK && tiles) tiles_prepare(tiles, *out);
     project_destroy(project);
     if (rc != ERR_OK) {

@@ -1,6 +1,7 @@
 #include "data/project.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,11 @@ static int parse_attributes(json_t *arr, layer_spec_t *spec)
     return 0;
 }
 
+static bool valid_id(const char *id)
+{
+    return id && id[0] && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(id);
+}
+
 static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, error_t *err)
 {
     layer_spec_t *spec = &p->layers[i];
@@ -95,9 +101,7 @@ static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, er
         free(source);
         return error_set(err, ERR_FORMAT, "%s: layers[%zu]: a member has the wrong type", path, i);
     }
-    if (spec->id == NULL || spec->id[0] == '\0' ||
-        strspn(spec->id, "abcdefghijklmnopqrstuvwxyz"
-                         "0123456789_-") != strlen(spec->id)) {
+    if (!valid_id(spec->id)) {
         free(source);
         return error_set(err, ERR_INVALID,
                          "%s: layers[%zu]: \"id\" must be lower-case letters, digits, _ or -", path,
@@ -111,6 +115,46 @@ static int parse_layer(const char *path, size_t i, json_t *obj, project_t *p, er
         if (strcmp(p->layers[k].id, spec->id) == 0)
             return error_set(err, ERR_DUPLICATE, "%s: layer id '%s' is used twice", path, spec->id);
     return spec->source ? ERR_OK : error_set(err, ERR_NOMEM, "out of memory");
+}
+
+static int parse_tileset(const char *path, size_t i, json_t *obj, project_t *p, error_t *err)
+{
+    tileset_spec_t *t = &p->tilesets[i];
+    char *source = NULL;
+    if (!json_is_object(obj) || opt_string(obj, "id", &t->id) ||
+        opt_string(obj, "title", &t->title) || opt_string(obj, "source", &source)) {
+        free(source);
+        return error_set(err, ERR_FORMAT, "%s: tiles[%zu] must be an object of strings", path, i);
+    }
+    if (!valid_id(t->id)) {
+        free(source);
+        return error_set(err, ERR_INVALID,
+                         "%s: tiles[%zu]: \"id\" must be lower-case letters, digits, _ or -", path,
+                         i);
+    }
+    if (source == NULL)
+        return error_set(err, ERR_INVALID, "%s: tile set '%s' has no \"source\"", path, t->id);
+    t->source = resolve(path, source);
+    free(source);
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(p->tilesets[k].id, t->id) == 0)
+            return error_set(err, ERR_DUPLICATE, "%s: tile set id '%s' is used twice", path, t->id);
+    return t->source ? ERR_OK : error_set(err, ERR_NOMEM, "out of memory");
+}
+
+static int parse_tilesets(const char *path, json_t *arr, project_t *p, error_t *err)
+{
+    if (arr == NULL) return ERR_OK;
+    if (!json_is_array(arr))
+        return error_set(err, ERR_FORMAT, "%s: \"tiles\" must be an array", path);
+    p->ntilesets = json_array_size(arr);
+    p->tilesets = calloc(p->ntilesets ? p->ntilesets : 1, sizeof(*p->tilesets));
+    if (p->tilesets == NULL) return error_set(err, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < p->ntilesets; i++) {
+        int rc = parse_tileset(path, i, json_array_get(arr, i), p, err);
+        if (rc != ERR_OK) return rc;
+    }
+    return ERR_OK;
 }
 
 static int default_string(char **field, const char *value)
@@ -178,7 +222,8 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
         int rc = parse_layer(path, i, json_array_get(layers, i), p, err);
         if (rc != ERR_OK) return rc;
     }
-    return parse_network(path, json_object_get(root, "network"), p, err);
+    int rc = parse_network(path, json_object_get(root, "network"), p, err);
+    return rc == ERR_OK ? parse_tilesets(path, json_object_get(root, "tiles"), p, err) : rc;
 }
 
 /* Validates a parsed project file (root is borrowed). */
@@ -246,6 +291,12 @@ project_t *project_destroy(project_t *p)
         free(s->attributes);
     }
     free(p->layers);
+    for (size_t i = 0; i < p->ntilesets; i++) {
+        free(p->tilesets[i].id);
+        free(p->tilesets[i].title);
+        free(p->tilesets[i].source);
+    }
+    free(p->tilesets);
     if (p->network) {
         network_spec_t *n = p->network;
         char *strings[] = {n->nodes,    n->name_field, n->country_field, n->ties, n->from_field,

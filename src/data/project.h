@@ -21,7 +21,12 @@
  *                "from_field": "from", "to_field": "to",
  *                "collection": "network", "title": "...",
  *                "model": "mst", "k": 3, "km": 25 }
- * (every member optional; these are the defaults, but for "ties"). */
+ * (every member optional; these are the defaults, but for "ties").
+ *
+ * An optional "tiles" array names pre-rendered tile sets served beside the
+ * styles at /tiles/{id}/{z}/{x}/{y}.png (made by `coopmap seed`, or by any
+ * tool writing MBTiles, PMTiles or a {z}/{x}/{y}.png tree):
+ *   "tiles": [ { "id": "seeded", "title": "...", "source": "x.pmtiles" } ] */
 #ifndef COOPMAP_PROJECT_H
 #define COOPMAP_PROJECT_H
 
@@ -48,6 +53,11 @@ typedef struct network_spec {
     double km;
 } network_spec_t;
 
+typedef struct tileset_spec {
+    char *id, *title; /* title: NULL for the archive's own name */
+    char *source;     /* resolved like a layer's source */
+} tileset_spec_t;
+
 typedef struct project {
     char *path;
     char *title, *description, *attribution;
@@ -55,6 +65,8 @@ typedef struct project {
     layer_spec_t *layers;
     size_t nlayers;
     network_spec_t *network; /* NULL: no network */
+    tileset_spec_t *tilesets;
+    size_t ntilesets;
 } project_t;
 
 /* Reads and validates a project file. On success *out is a project the
