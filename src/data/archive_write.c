@@ -20,6 +20,7 @@ struct archive_writer {
     char *path, *part; /* part: the PMTiles' staging file */
     mbtiles_t *mb;
     tiledir_t *dir;
+    pmtiles_t *done; /* a finished PMTiles of the same seed: nothing to do */
 };
 
 /* An empty file counts as none: SQLite leaves one when a run dies before
@@ -95,19 +96,21 @@ static int open_dir(const char *path, const archive_info_t *info, tiledir_t **ou
     return rc;
 }
 
-/* A finished PMTiles of the same seed is kept (and continued from a copy
- * of its tiles in no case: a finished archive is complete). */
-static int check_pmtiles(const char *path, const archive_info_t *info, error_t *err)
+/* An existing PMTiles must be of the same seed; without a .part file it is
+ * finished, and kept open for its counts. */
+static int check_pmtiles(archive_writer_t *w, const archive_info_t *info, error_t *err)
 {
-    if (!exists(path)) return ERR_OK;
+    if (!exists(w->path)) return ERR_OK;
     archive_t *a = NULL;
-    int rc = archive_open(path, &a, err);
+    error_t e = {0};
+    int rc = archive_open(w->path, &a, &e);
     if (rc == ERR_OK)
-        rc = check_same_seed(path, archive_info(a), info->seed, err);
+        rc = check_same_seed(w->path, archive_info(a), info->seed, err);
     else
         rc = error_set(err, ERR_DUPLICATE,
-                       "%s exists and is not a PMTiles archive; it is not overwritten", path);
+                       "%s exists and is not a PMTiles archive; it is not overwritten", w->path);
     archive_close(a);
+    if (rc == ERR_OK && !exists(w->part)) rc = pmtiles_open(w->path, &w->done, err);
     return rc;
 }
 
@@ -133,8 +136,8 @@ int archive_writer_open(const char *path, archive_format_t format, const archive
         w->part = malloc(n);
         if (w->part == NULL) rc = error_set(err, ERR_NOMEM, "out of memory");
         if (rc == ERR_OK) snprintf(w->part, n, "%s.part", path);
-        if (rc == ERR_OK) rc = check_pmtiles(path, info, err);
-        if (rc == ERR_OK) rc = open_mbtiles(w->part, info, &w->mb, err);
+        if (rc == ERR_OK) rc = check_pmtiles(w, info, err);
+        if (rc == ERR_OK && !w->done) rc = open_mbtiles(w->part, info, &w->mb, err);
     }
     if (rc != ERR_OK) {
         archive_writer_close(w);
@@ -146,12 +149,14 @@ int archive_writer_open(const char *path, archive_format_t format, const archive
 
 bool archive_writer_has(archive_writer_t *w, int z, uint32_t x, uint32_t y)
 {
+    if (w->done) return true;
     return w->mb ? mbtiles_has(w->mb, z, x, y) : tiledir_has(w->dir, z, x, y);
 }
 
 int archive_writer_put(archive_writer_t *w, int z, uint32_t x, uint32_t y,
                        const unsigned char *data, size_t len, error_t *err)
 {
+    if (w->done) return error_set(err, ERR_INVALID, "%s is finished", w->path);
     return w->mb ? mbtiles_put(w->mb, z, x, y, data, len, err)
                  : tiledir_put(w->dir, z, x, y, data, len, err);
 }
@@ -161,6 +166,7 @@ void archive_writer_close(archive_writer_t *w)
     if (w == NULL) return;
     mbtiles_close(w->mb);
     tiledir_close(w->dir);
+    pmtiles_close(w->done);
     archive_info_clear(&w->info);
     free(w->path);
     free(w->part);
@@ -229,8 +235,13 @@ static uint64_t file_size(const char *path)
 int archive_writer_finish(archive_writer_t *w, archive_stats_t *stats, error_t *err)
 {
     archive_stats_t s = {0};
-    int rc;
-    if (w->dir) {
+    int rc = ERR_OK;
+    if (w->done) {
+        pmtiles_stats_t ps;
+        pmtiles_counts(w->done, &ps);
+        s = (archive_stats_t){ps.addressed, ps.tile_bytes, ps.addressed - ps.contents,
+                              ps.file_bytes};
+    } else if (w->dir) {
         rc = tiledir_finish(w->dir, err);
         if (rc == ERR_OK) rc = tiledir_stats(w->dir, w->info.minzoom, w->info.maxzoom, &s, err);
     } else {
@@ -238,7 +249,7 @@ int archive_writer_finish(archive_writer_t *w, archive_stats_t *stats, error_t *
         if (rc == ERR_OK && w->part) rc = write_pmtiles(w, &s, err);
         if (rc == ERR_OK && !w->part) s.file_bytes = file_size(w->path);
     }
-    if (rc == ERR_OK && w->part) {
+    if (rc == ERR_OK && w->part && !w->done) {
         w->mb = mbtiles_close(w->mb);
         if (unlink(w->part) != 0 && errno != ENOENT)
             rc = error_set(err, ERR_IO, "cannot remove %s: %s", w->part, strerror(errno));

@@ -64,6 +64,14 @@ struct pmtiles {
     pmtiles_meta_t meta;
 };
 
+static uint64_t tile_bytes(const entry_t *e, size_t n)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (uint64_t)e[i].length * e[i].run;
+    return sum;
+}
+
 /* --- tile ids --------------------------------------------------------------- */
 
 /* The Hilbert curve's turn of a quadrant within an s x s grid. */
@@ -594,7 +602,9 @@ int pmtiles_write(const char *path, pmtiles_entry_t *entries, size_t n, const pm
     }
     header_t h = make_header(&w, n, meta, root.len, meta_gz.len, leaves.len);
     if ((rc = finish_file(&w, &h, &root, &meta_gz, &leaves, err)) < 0) goto out;
-    if (stats) *stats = (pmtiles_stats_t){n, w.ndir, w.used, h.data_off + h.data_len};
+    if (stats)
+        *stats = (pmtiles_stats_t){n, w.ndir, w.used, h.data_off + h.data_len,
+                                   tile_bytes(w.dir, w.ndir)};
 out:
     if (w.fd >= 0) close(w.fd);
     if (w.data_fd >= 0) close(w.data_fd);
@@ -846,5 +856,6 @@ const pmtiles_meta_t *pmtiles_meta(const pmtiles_t *p)
 
 void pmtiles_counts(const pmtiles_t *p, pmtiles_stats_t *out)
 {
-    *out = (pmtiles_stats_t){p->h.addressed, p->h.entries, p->h.contents, p->file_bytes};
+    *out = (pmtiles_stats_t){p->h.addressed, p->h.entries, p->h.contents, p->file_bytes,
+                             tile_bytes(p->entries, p->n)};
 }

@@ -48,6 +48,7 @@ typedef struct pmtiles_stats {
     uint64_t entries;   /* directory entries pointing to tile data */
     uint64_t contents;  /* distinct contents stored */
     uint64_t file_bytes;
+    uint64_t tile_bytes; /* bytes of the addressed tiles, each counted */
 } pmtiles_stats_t;
 
 /* Writes the archive to path atomically (a temporary file in the same

@@ -24,6 +24,19 @@ if [ ! -d "$NODE_DIR/node_modules/pmtiles" ]; then
 fi
 
 SEED=("$COOPMAP_BIN" seed)
+SEEDS_FAILED=0
+# seed_ok OUTPUT ARGS...: a seed that must succeed (exit 0, so no sanitizer
+# report either), stdout and stderr in OUTPUT.
+seed_ok() {
+    local out=$1 status=0
+    shift
+    "${SEED[@]}" "$@" >"$out" 2>&1 || status=$?
+    if [ $status -ne 0 ]; then
+        SEEDS_FAILED=$((SEEDS_FAILED + 1))
+        echo "# seed $* exited $status:"
+        head -20 "$out"
+    fi
+}
 # Slovenia and its coast to the Mura: land and sea (identical sea tiles).
 AREA=(--zoom 7-10 --bbox 13.0,44.5,16.7,47.3)
 # A bigger seed to kill half-way (the data's whole extent, 5,745 tiles):
@@ -39,9 +52,9 @@ check "the report names tiles, bytes and duplicates" \
     grep -qE '^seeded .*a\.mbtiles \(MBTiles\): [0-9]+ tiles.*' "$WORK/mb.out"
 check "the report has MB and duplicates" grep -qE 'MB of tiles, [0-9]+ duplicates' "$WORK/mb.out"
 check "plain progress lines without a terminal" grep -qE '^seed: [0-9]+/[0-9]+ tiles \(100\.0%\)' "$WORK/mb.err"
-"${SEED[@]}" "${AREA[@]}" --out "$WORK/a.pmtiles" >/dev/null 2>&1
+seed_ok "$WORK/seed.out" "${AREA[@]}" --out "$WORK/a.pmtiles"
 check "seed into PMTiles exits 0, its staging file gone" test -s "$WORK/a.pmtiles" -a ! -e "$WORK/a.pmtiles.part"
-"${SEED[@]}" "${AREA[@]}" --out "$WORK/tree" >/dev/null 2>&1
+seed_ok "$WORK/seed.out" "${AREA[@]}" --out "$WORK/tree"
 check "seed into a directory exits 0" test -s "$WORK/tree/metadata.json" -a ! -e "$WORK/tree/.tmp"
 
 # --- MBTiles: gdalinfo, sqlite3 -----------------------------------------------------
@@ -106,10 +119,11 @@ stop_server
 
 # --- killed and resumed ----------------------------------------------------------------
 
-# kill_midway OUT DB: starts the big seed, SIGKILLs it once its SQLite file
-# DB has a committed transaction, and checks it had not finished.
+# kill_midway OUT DB [SIGNAL]: starts the big seed, sends SIGNAL (KILL) once
+# its SQLite file DB has a committed transaction; KILLED_AT: the tiles
+# stored, KILL_STATUS: the seed's exit status.
 kill_midway() {
-    "${SEED[@]}" "${BIG[@]}" --out "$1" >/dev/null 2>&1 &
+    "${SEED[@]}" "${BIG[@]}" --out "$1" >"$WORK/kill.out" 2>"$WORK/kill.err" &
     local pid=$! n=0
     for _ in $(seq 1 600); do
         # -readonly: never create the file the seed is about to create
@@ -117,33 +131,47 @@ kill_midway() {
         [ "${n:-0}" -gt 0 ] && break
         sleep 0.05
     done
-    kill -KILL $pid 2>/dev/null
-    wait $pid 2>/dev/null || true
+    kill -"${3:-KILL}" $pid 2>/dev/null
+    KILL_STATUS=0
+    wait $pid 2>/dev/null || KILL_STATUS=$?
     KILLED_AT=$(sqlite3 "$2" "SELECT count(*) FROM map")
 }
-"${SEED[@]}" "${BIG[@]}" --out "$WORK/whole.pmtiles" >"$WORK/whole.out" 2>&1
+seed_ok "$WORK/whole.out" "${BIG[@]}" --out "$WORK/whole.pmtiles"
 TOTAL=$(grep -oE '[0-9]+ tiles,' "$WORK/whole.out" | head -1 | grep -oE '[0-9]+')
 kill_midway "$WORK/cut.pmtiles" "$WORK/cut.pmtiles.part"
 check "PMTiles seed killed mid-way ($KILLED_AT of $TOTAL tiles stored, no archive yet)" \
     test "$KILLED_AT" -gt 0 -a "$KILLED_AT" -lt "$TOTAL" -a ! -e "$WORK/cut.pmtiles"
-"${SEED[@]}" "${BIG[@]}" --out "$WORK/cut.pmtiles" >"$WORK/cut.out" 2>&1
+seed_ok "$WORK/cut.out" "${BIG[@]}" --out "$WORK/cut.pmtiles"
 check "the same command continues: $KILLED_AT tiles there already" \
     grep -q "$KILLED_AT there already" "$WORK/cut.out"
 check "the resumed PMTiles is byte-identical to the uninterrupted one" cmp -s "$WORK/whole.pmtiles" "$WORK/cut.pmtiles"
+before=$(stat -c '%i %Y' "$WORK/cut.pmtiles")
+seed_ok "$WORK/again.out" "${BIG[@]}" --out "$WORK/cut.pmtiles"
+check "once more: a finished archive, nothing rendered ($(head -1 "$WORK/again.out" | cut -d: -f2))" \
+    grep -q "0 rendered now.*$TOTAL there already" "$WORK/again.out"
+check "once more: the archive untouched (same inode and time)" \
+    test "$(stat -c '%i %Y' "$WORK/cut.pmtiles")" = "$before"
 
-"${SEED[@]}" "${BIG[@]}" --out "$WORK/whole.mbtiles" >/dev/null 2>&1
+seed_ok "$WORK/seed.out" "${BIG[@]}" --out "$WORK/whole.mbtiles"
 kill_midway "$WORK/cut.mbtiles" "$WORK/cut.mbtiles"
 check "MBTiles seed killed mid-way ($KILLED_AT of $TOTAL tiles)" test "$KILLED_AT" -lt "$TOTAL"
 check "the killed MBTiles is not corrupt" test "$(sqlite3 "$WORK/cut.mbtiles" 'PRAGMA integrity_check')" = ok
-"${SEED[@]}" "${BIG[@]}" --out "$WORK/cut.mbtiles" >/dev/null 2>&1
+seed_ok "$WORK/seed.out" "${BIG[@]}" --out "$WORK/cut.mbtiles"
+# Ctrl-C: stops at once, keeps every tile stored, says how to go on.
+kill_midway "$WORK/int.mbtiles" "$WORK/int.mbtiles" INT
+check "SIGINT: exit 130 (got $KILL_STATUS)" test "$KILL_STATUS" -eq 130
+check "SIGINT: says the same command continues" grep -q "the same command continues" "$WORK/kill.err"
+check "SIGINT: $KILLED_AT of $TOTAL tiles kept" test "$KILLED_AT" -ge 512 -a "$KILLED_AT" -lt "$TOTAL"
+seed_ok "$WORK/seed.out" "${BIG[@]}" --out "$WORK/int.mbtiles"
 dump() { sqlite3 "$1" "SELECT zoom_level, tile_column, tile_row, hex(tile_data) FROM tiles ORDER BY 1, 2, 3" | md5sum; }
-check "the resumed MBTiles holds the same tiles as the uninterrupted one" \
-    test "$(dump "$WORK/cut.mbtiles")" = "$(dump "$WORK/whole.mbtiles")"
+check "the resumed MBTiles hold the same tiles as the uninterrupted one (after SIGKILL, SIGINT)" \
+    test "$(dump "$WORK/cut.mbtiles")" = "$(dump "$WORK/whole.mbtiles")" -a \
+    "$(dump "$WORK/int.mbtiles")" = "$(dump "$WORK/whole.mbtiles")"
 
 # A directory tree (slower to write: a file per tile), on a smaller seed:
 # killed with SIGKILL after its first tiles, then resumed.
 TREE=(--zoom 7-11 --bbox 13.0,44.5,16.7,47.3)
-"${SEED[@]}" "${TREE[@]}" --out "$WORK/whole-tree" >"$WORK/tree.out" 2>&1
+seed_ok "$WORK/tree.out" "${TREE[@]}" --out "$WORK/whole-tree"
 TREE_TOTAL=$(grep -oE '[0-9]+ tiles,' "$WORK/tree.out" | head -1 | grep -oE '[0-9]+')
 "${SEED[@]}" "${TREE[@]}" --out "$WORK/cut-tree" >/dev/null 2>&1 &
 pid=$!
@@ -154,7 +182,7 @@ done
 kill -KILL $pid; wait $pid 2>/dev/null || true
 n=$(find "$WORK/cut-tree" -name '*.png' | wc -l)
 check "directory seed killed mid-way ($n of $TREE_TOTAL tiles)" test "$n" -lt "$TREE_TOTAL"
-"${SEED[@]}" "${TREE[@]}" --out "$WORK/cut-tree" >/dev/null 2>&1
+seed_ok "$WORK/seed.out" "${TREE[@]}" --out "$WORK/cut-tree"
 check "the resumed tree equals the uninterrupted one, no temporary files left" \
     diff -r "$WORK/whole-tree" "$WORK/cut-tree"
 
@@ -263,4 +291,5 @@ status=0
 check "a missing archive: exit 1 naming the tile set" test $status -eq 1
 check "the message names the tile set and the file" grep -q "tile set 'gone'.*gone.pmtiles" "$WORK/gone.err"
 
+check "every seed that should succeed exited 0 ($SEEDS_FAILED did not)" test $SEEDS_FAILED -eq 0
 finish

@@ -220,6 +220,16 @@ static void test_writer_pmtiles_through_part(void **state)
     assert_int_equal(archive_get(a, 2, 0, 0, &data, &len, &err), ERR_NOTFOUND);
     assert_int_equal(archive_get(a, 9, 0, 0, &data, &len, &err), ERR_NOTFOUND);
     archive_close(a);
+    /* The same seed again: finished, nothing to render, the same counts. */
+    assert_int_equal(archive_writer_open(p, ARCHIVE_PMTILES, &info, &w, &err), ERR_OK);
+    assert_true(archive_writer_has(w, 2, 3, 3));
+    assert_int_not_equal(access(part, F_OK), 0);
+    archive_stats_t again;
+    assert_int_equal(archive_writer_finish(w, &again, &err), ERR_OK);
+    assert_int_equal(again.tiles, s.tiles);
+    assert_int_equal(again.bytes, s.bytes);
+    assert_int_equal(again.duplicates, s.duplicates);
+    assert_int_equal(again.file_bytes, s.file_bytes);
     /* A finished archive of another seed is not overwritten. */
     archive_info_t other = info_for("{\"seed\":4}");
     assert_int_equal(archive_writer_open(p, ARCHIVE_PMTILES, &other, &w, &err), ERR_DUPLICATE);
