@@ -1,5 +1,6 @@
 /* GET /tiles, /tiles/{style}.json (TileJSON), /tiles/{style}/{z}/{x}/{y}.png
- * (and @2x) and /map.{png,svg,pdf}. Cached tiles are answered on the HTTP
+ * (and @2x), the vector tiles /tiles/vector/{z}/{x}/{y}.mvt and their
+ * /tiles/vector.json, and /map.{png,svg,pdf}. Cached tiles are answered on the HTTP
  * thread; rendering is deferred to the worker pool. */
 #include <errno.h>
 #include <jansson.h>
@@ -147,11 +148,88 @@ static void send_archived(http_response_t *resp, dataset_t *ds, const tileset_t 
     http_response_last_modified(resp, dataset_loaded_at(ds));
 }
 
+/* A cached tile goes out at once (the common case: no thread hop); a miss
+ * is rendered on the tile pool by run(). Takes over job->ds's reference. */
+static void answer_tile(http_response_t *resp, tile_blob_t *cached,
+                        void (*send)(http_response_t *, tile_blob_t *),
+                        void (*run)(void *, http_response_t *), const tile_job_t *job)
+{
+    if (cached) {
+        send(resp, cached);
+        http_response_last_modified(resp, dataset_loaded_at(job->ds));
+        dataset_unref(job->ds);
+        return;
+    }
+    tile_job_t *copy = malloc(sizeof(*copy));
+    if (copy == NULL) {
+        dataset_unref(job->ds);
+        http_error(resp, 500, "out of memory");
+        return;
+    }
+    *copy = *job;
+    http_defer(resp, HTTP_WORK_TILE, run, free_tile_job, copy);
+}
+
+/* --- vector tiles ------------------------------------------------------------- */
+
+static void send_vector(http_response_t *resp, tile_blob_t *blob)
+{
+    if (blob->len == 0) { /* no feature: nothing to send (MapLibre draws nothing) */
+        tile_blob_unref(blob);
+        http_response_body(resp, 204, "application/vnd.mapbox-vector-tile", NULL, 0);
+        return;
+    }
+    http_response_body_ref(resp, 200, "application/vnd.mapbox-vector-tile", blob->data, blob->len,
+                           release_blob, blob);
+    http_response_header(resp, "ETag", blob->etag);
+}
+
+static void vector_tile_job(void *arg, http_response_t *resp)
+{
+    tile_job_t *j = arg;
+    tile_blob_t *blob = NULL;
+    error_t err = {0};
+    if (tiles_get_vector(j->tiles, j->ds, j->tile, &blob, &err) != ERR_OK)
+        http_error(resp, 500, "%s", err.message);
+    else
+        send_vector(resp, blob);
+    http_response_last_modified(resp, dataset_loaded_at(j->ds));
+}
+
+/* GET /tiles/vector/{z}/{x}/{y}.mvt */
+static void vector_tile(const http_request_t *req, http_response_t *resp, void *ctx, tiles_t *t)
+{
+    const char *zt = http_request_param(req, "z"), *xt = http_request_param(req, "x");
+    const char *yt = http_request_param(req, "y");
+    size_t ylen = strspn(yt, "0123456789");
+    uint32_t z, x, y;
+    if (parse_uint(zt, strlen(zt), &z) || parse_uint(xt, strlen(xt), &x) ||
+        strcmp(yt + ylen, ".mvt") != 0 || parse_uint(yt, ylen, &y)) {
+        http_error(resp, 400,
+                   "vector tile address must be /tiles/vector/{z}/{x}/{y}.mvt with "
+                   "whole numbers");
+        return;
+    }
+    tile_t tile = {(int)(z > 99 ? 99 : z), x, y};
+    if (!tile_valid(tile, tiles_max_zoom(t))) {
+        http_error(resp, 404, "no tile %u/%u/%u: zoom runs 0..%d and x, y 0..2^zoom-1", z, x, y,
+                   tiles_max_zoom(t));
+        return;
+    }
+    dataset_t *ds = app_acquire(ctx);
+    tile_job_t job = {t, ds, NULL, tile, 1};
+    answer_tile(resp, tiles_peek_vector(t, ds, tile), send_vector, vector_tile_job, &job);
+}
+
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
     tile_t tile;
     double scale;
+    if (t && strcmp(http_request_param(req, "style"), "vector") == 0) {
+        vector_tile(req, resp, ctx, t);
+        return;
+    }
     if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0) return;
     const char *name = http_request_param(req, "style");
     const style_t *style = tiles_style(t, name);
@@ -165,21 +243,8 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
         dataset_unref(ds);
         return;
     }
-    tile_blob_t *blob = tiles_peek(t, ds, style, tile, scale);
-    if (blob) { /* the common case: straight from the cache, no thread hop */
-        send_blob(resp, blob);
-        http_response_last_modified(resp, dataset_loaded_at(ds));
-        dataset_unref(ds);
-        return;
-    }
-    tile_job_t *job = malloc(sizeof(*job));
-    if (job == NULL) {
-        dataset_unref(ds);
-        http_error(resp, 500, "out of memory");
-        return;
-    }
-    *job = (tile_job_t){t, ds, style, tile, scale};
-    http_defer(resp, HTTP_WORK_TILE, render_tile_job, free_tile_job, job);
+    tile_job_t job = {t, ds, style, tile, scale};
+    answer_tile(resp, tiles_peek(t, ds, style, tile, scale), send_blob, render_tile_job, &job);
 }
 
 /* --- TileJSON and the list of styles --------------------------------------------- */
@@ -202,6 +267,41 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
                      fmin(all.maxx, 180), fmin(all.maxy, CRS_MERC_MAX_LAT), "center",
                      (focus.minx + focus.maxx) / 2, (focus.miny + focus.maxy) / 2, 9, "version",
                      COOPMAP_VERSION, "tileSize", 256);
+}
+
+static const char *vector_field_type(field_type_t t)
+{
+    return t == FIELD_STRING ? "String" : t == FIELD_BOOLEAN ? "Boolean" : "Number";
+}
+
+/* TileJSON 3.0 of the vector tiles, with every layer and its fields. */
+static json_t *vector_tilejson(const tiles_t *t, dataset_t *ds, const char *base)
+{
+    char url[512];
+    snprintf(url, sizeof(url), "%s/tiles/vector/{z}/{x}/{y}.mvt", base);
+    json_t *layers = json_array();
+    bbox_t all = bbox_empty();
+    for (size_t i = 0; i < dataset_layer_count(ds); i++) {
+        const layer_t *l = dataset_layer(ds, i);
+        json_t *fields = json_object();
+        for (size_t k = 0; k < l->nfields; k++)
+            json_object_set_new(fields, l->fields[k].name,
+                                json_string(vector_field_type(l->fields[k].type)));
+        if (layer_field_index(l, "id") < 0)
+            json_object_set_new(fields, "id", json_string("String"));
+        json_array_append_new(layers, json_pack("{s:s, s:s, s:o, s:i, s:i}", "id", l->id,
+                                                "description", l->title, "fields", fields,
+                                                "minzoom", 0, "maxzoom", tiles_max_zoom(t)));
+        all = bbox_union(all, l->extent);
+    }
+    const char *attr = dataset_attribution_short(ds);
+    return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:o, s:s}",
+                     "tilejson", "3.0.0", "name", dataset_title(ds), "scheme", "xyz", "tiles", url,
+                     "attribution", attr ? attr : "", "minzoom", 0, "maxzoom", tiles_max_zoom(t),
+                     "bounds", fmax(all.minx, -180), fmax(all.miny, -CRS_MERC_MAX_LAT),
+                     fmin(all.maxx, 180), fmin(all.maxy, CRS_MERC_MAX_LAT), "center",
+                     (all.minx + all.maxx) / 2, (all.miny + all.maxy) / 2, 7, "vector_layers",
+                     layers, "format", "pbf");
 }
 
 /* TileJSON of a tile set: what its archive says of itself. */
@@ -237,7 +337,10 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
     const tileset_t *set = style ? NULL : tilesets_find(ds, id);
     char base[256];
     ogc_base_url(req, ctx, base, sizeof(base));
-    if (style || set) {
+    if (strcmp(id, "vector") == 0) {
+        http_response_last_modified(resp, dataset_loaded_at(ds));
+        api_send_json(resp, vector_tilejson(t, ds, base), "application/json");
+    } else if (style || set) {
         http_response_last_modified(resp, dataset_loaded_at(ds));
         api_send_json(resp, style ? tilejson(style, t, ds, base) : tileset_json(set, ds, base),
                       "application/json");
@@ -278,6 +381,11 @@ void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
                                               info->minzoom, "maxzoom", info->maxzoom));
     }
     dataset_unref(ds);
-    api_send_json(resp, json_pack("{s:o, s:o}", "styles", list, "tilesets", sets),
+    char vector_json[512], vector_tiles[512];
+    snprintf(vector_json, sizeof(vector_json), "%s/tiles/vector.json", base);
+    snprintf(vector_tiles, sizeof(vector_tiles), "%s/tiles/vector/{z}/{x}/{y}.mvt", base);
+    api_send_json(resp,
+                  json_pack("{s:o, s:o, s:{s:s, s:s}}", "styles", list, "tilesets", sets, "vector",
+                            "tilejson", vector_json, "tiles", vector_tiles),
                   "application/json");
 }

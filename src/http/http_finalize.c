@@ -17,6 +17,19 @@ static const char *http_response_get_header(const http_response_t *resp, const c
     return NULL;
 }
 
+/* Replaces the value of a header set on resp (which must be there). */
+static void replace_header(http_response_t *resp, const char *name, const char *value)
+{
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i][0], name) == 0) {
+            char *v = strdup(value);
+            if (v == NULL) return;
+            free(resp->headers[i][1]);
+            resp->headers[i][1] = v;
+            return;
+        }
+}
+
 /* Does an If-None-Match list ("a", W/"b", *) name this entity tag? Weak
  * comparison, as RFC 9110 asks for If-None-Match. */
 static bool etag_listed(const char *list, const char *etag)
@@ -53,7 +66,7 @@ static bool accepts_gzip(const char *accept)
 static bool compressible(const char *type)
 {
     return strstr(type, "json") || strncmp(type, "text/", 5) == 0 || strstr(type, "javascript") ||
-           strstr(type, "xml");
+           strstr(type, "xml") || strstr(type, "vector-tile");
 }
 
 static int gzip_body(http_response_t *resp)
@@ -99,6 +112,9 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
 {
     const http_config_t *cfg = &srv->cfg;
     add_cors(cfg, resp);
+    if (resp->status == 204 && http_response_get_header(resp, "Cache-Control") == NULL)
+        http_response_header(resp, "Cache-Control", /* an empty vector tile, cacheable */
+                             cfg->cache_control ? cfg->cache_control : "public, max-age=60");
     if (resp->status != 200 || resp->body == NULL) return;
     bool gzip = compressible(resp->content_type) && resp->len >= cfg->gzip_min_bytes &&
                 accepts_gzip(http_request_header(req, "Accept-Encoding"));
@@ -108,7 +124,10 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
      * does. Handlers that know their tag already (cached tiles) set it. */
     char etag[72];
     const char *preset = http_response_get_header(resp, "ETag");
-    if (preset) {
+    if (preset && gzip && strlen(preset) >= 2) { /* "<tag>" of the bytes: "<tag>-gz" */
+        snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(preset) - 1, preset);
+        replace_header(resp, "ETag", etag);
+    } else if (preset) {
         snprintf(etag, sizeof(etag), "%s", preset);
     } else {
         snprintf(etag, sizeof(etag), "\"%016llx%s\"",

@@ -258,7 +258,7 @@ static void render_error(http_response_t *resp)
 void http_response_prepare(const http_server_t *srv, const http_request_t *req,
                            http_response_t *resp)
 {
-    if (resp->status >= 400 || resp->body == NULL) {
+    if (resp->status >= 400 || (resp->body == NULL && resp->status != 204)) {
         if (resp->status < 400) http_error(resp, 500, "handler produced no body");
         render_error(resp);
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "render/mvt.h"
 #include "render/render.h"
 #include "render/render_labels.h"
 #include "util/stats.h"
@@ -20,7 +21,7 @@ struct tiles {
     tilecache_t *backgrounds; /* always on: one tile per style, zoom, scale */
     size_t cache_max;
     int max_zoom;
-    stats_hist_t render[2]; /* tiles_render_t */
+    stats_hist_t render[3]; /* tiles_render_t */
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -58,6 +59,9 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
         snprintf(path, sizeof(path), "%s/%s", cfg->styles_dir, names[i]);
         rc = style_load(path, &t->styles[t->nstyles], err);
         if (rc == ERR_OK) t->nstyles++;
+        if (rc == ERR_OK && strcmp(style_id(t->styles[t->nstyles - 1]), "vector") == 0)
+            rc = error_set(err, ERR_INVALID, "%s: the style id 'vector' names the vector tiles",
+                           path);
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -189,6 +193,43 @@ void tiles_write_metrics(tiles_t *t, buf_t *b)
                        "Time spent drawing and encoding, by kind.");
     stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"tile\"", &t->render[0]);
     stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"map\"", &t->render[1]);
+    stats_write_hist(b, "coopmap_render_duration_seconds", "kind=\"vector\"", &t->render[2]);
+}
+
+typedef struct vector_job {
+    tiles_t *tiles;
+    dataset_t *ds;
+    tile_t tile;
+} vector_job_t;
+
+static int make_mvt(void *arg, unsigned char **data, size_t *len, error_t *err)
+{
+    vector_job_t *j = arg;
+    int64_t start = clock_now_ns();
+    int rc = mvt_tile(j->ds, j->tile, data, len, err);
+    tiles_count_render(j->tiles, TILES_RENDER_VECTOR, clock_now_ns() - start);
+    if (rc == ERR_OK && *data == NULL) *data = malloc(1); /* the cache wants a buffer */
+    return rc == ERR_OK && *data == NULL ? error_set(err, ERR_NOMEM, "out of memory") : rc;
+}
+
+static void vector_key(char *key, size_t size, const dataset_t *ds, tile_t tile)
+{
+    snprintf(key, size, "mvt/%d/%u/%u#%s", tile.z, tile.x, tile.y, dataset_version(ds));
+}
+
+int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_t tile, tile_blob_t **out, error_t *err)
+{
+    vector_job_t job = {t, ds, tile};
+    char key[128];
+    vector_key(key, sizeof(key), ds, tile);
+    return tilecache_get(t->cache, key, make_mvt, &job, out, err);
+}
+
+tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_t tile)
+{
+    char key[128];
+    vector_key(key, sizeof(key), ds, tile);
+    return tilecache_peek(t->cache, key);
 }
 
 /* Cache keys carry the data version: a reload never serves old tiles. */

@@ -47,11 +47,21 @@ int tiles_get(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, doub
 /* The cached PNG if there is one, without rendering (NULL otherwise). */
 tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale);
 
+/* The Mapbox Vector Tile of a tile (see mvt.h), cached like the PNGs; a
+ * tile with no feature is a blob of length 0. Released with
+ * tile_blob_unref(). */
+int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_t tile, tile_blob_t **out, error_t *err);
+tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_t tile);
+
 tilecache_t *tiles_cache(const tiles_t *t);
 
 /* Render times, for the metrics: tiles are counted by tiles_get(), static
  * maps by their caller. */
-typedef enum tiles_render { TILES_RENDER_TILE, TILES_RENDER_MAP } tiles_render_t;
+typedef enum tiles_render {
+    TILES_RENDER_TILE,
+    TILES_RENDER_MAP,
+    TILES_RENDER_VECTOR
+} tiles_render_t;
 void tiles_count_render(tiles_t *t, tiles_render_t kind, int64_t ns);
 
 /* Appends the caches' and renderers' counters in the Prometheus format. */

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Vector tiles (/tiles/vector/{z}/{x}/{y}.mvt) checked by tools nobody here
+# wrote: every tile of the towns' area at z5-z12 and of a central box at
+# z13-z14 decodes with @mapbox/vector-tile (npm, pinned) and matches the
+# OGC API GeoJSON within half a tile pixel, no feature missing; GDAL's MVT
+# driver (ogrinfo) reads the tiles and GEOS finds their polygons valid; the
+# HTTP side: TileJSON with vector_layers, gzip, ETag/304, Cache-Control,
+# CORS, 204 for empty tiles, JSON errors for bad addresses, the tile cache.
+# Exits 77 (skipped) without node or ogrinfo, except in CI.
+. "$(dirname "$0")/lib.sh"
+
+for tool in node ogrinfo; do
+    if ! command -v $tool >/dev/null; then
+        [ -n "${CI:-}" ] && { echo "FAIL (CI): $tool is needed"; exit 1; }
+        echo "skipped: $tool is needed"
+        exit 77
+    fi
+done
+NODE_DIR="$COOPMAP_ROOT/tests/node"
+if [ ! -d "$NODE_DIR/node_modules/@mapbox/vector-tile" ]; then
+    [ -n "${CI:-}" ] && { echo "FAIL (CI): run tools/test (npm @mapbox/vector-tile)"; exit 1; }
+    echo "skipped: tests/node has no node_modules (tools/test installs them)"
+    exit 77
+fi
+
+start_server --quiet
+
+# --- TileJSON -------------------------------------------------------------------
+
+http GET /tiles/vector.json
+check "TileJSON 3.0 of the vector tiles" test "$(json "d['tilejson'], d['tiles'][0].endswith('/tiles/vector/{z}/{x}/{y}.mvt')")" = "3.0.0 True"
+http GET /collections
+collections=$(json "sorted(c['id'] for c in d['collections'])")
+http GET /tiles/vector.json
+check "vector_layers: one per collection ($collections)" test "$(json "sorted(l['id'] for l in d['vector_layers'])")" = "$collections"
+check "vector_layers: typed fields (towns.population Number, name String)" \
+    test "$(json "[l['fields'] for l in d['vector_layers'] if l['id'] == 'towns'][0]['population'], [l['fields'] for l in d['vector_layers'] if l['id'] == 'towns'][0]['name']")" = "Number String"
+http GET /tiles/default.json
+check "the raster TileJSON says tileSize 256" test "$(json "d['tileSize']")" = 256
+
+# --- every tile, decoded -----------------------------------------------------------
+
+mkdir -p "$WORK/mvt"
+status=0
+node "$NODE_DIR/check-mvt.mjs" "${BASE%/}" 15.5,46.2,16.9,47.4 5-12 "$WORK/mvt" >"$WORK/check1" 2>&1 || status=$?
+check "z5-z12 of the towns' area: $(cat "$WORK/check1")" test $status -eq 0
+status=0
+node "$NODE_DIR/check-mvt.mjs" "${BASE%/}" 15.9,46.4,16.3,46.7 13-14 "$WORK/mvt" >"$WORK/check2" 2>&1 || status=$?
+check "z13-z14 of a central box: $(cat "$WORK/check2")" test $status -eq 0
+
+# GDAL's MVT driver reads the tiles; GEOS (SpatiaLite's ST_IsValid) checks
+# the clipped polygons of 40 of them, spread over the zooms.
+ls "$WORK/mvt" | sort -t- -k1,1n | awk 'NR % 25 == 1' | head -40 >"$WORK/sample"
+bad=0 polys=0
+while read -r f; do
+    for layer in regions countries; do
+        out=$(ogrinfo -ro -q -dialect SQLite \
+            -sql "SELECT count(*) AS n, count(*) - sum(ST_IsValid(geometry)) AS invalid FROM $layer" \
+            "$WORK/mvt/$f" 2>&1 || true)
+        n=$(echo "$out" | awk '/ n \(Integer\)/ {print $4}')
+        invalid=$(echo "$out" | awk '/invalid \(Integer\)/ {print $4}')
+        polys=$((polys + ${n:-0}))
+        if [ "${invalid:-x}" != 0 ] && [ "${n:-0}" != 0 ]; then
+            bad=$((bad + 1))
+            echo "# $f $layer: $out" | head -3
+        fi
+    done
+done <"$WORK/sample"
+check "ogrinfo opens the tiles; $polys clipped polygons in $(wc -l <"$WORK/sample") tiles, $bad tiles with invalid ones" \
+    test $bad -eq 0 -a $polys -gt 100
+ogrinfo -ro -so "$WORK/mvt/$(head -1 "$WORK/sample")" >"$WORK/ogrinfo" 2>&1 || true
+check "ogrinfo lists coopmap's layers in a tile" grep -qE "regions \((Multi )?Polygon\)" "$WORK/ogrinfo"
+
+# --- HTTP ---------------------------------------------------------------------
+
+T=/tiles/vector/10/557/361.mvt
+http GET "$T"
+check "a vector tile: 200 application/vnd.mapbox-vector-tile" test "$STATUS $(header Content-Type)" = "200 application/vnd.mapbox-vector-tile"
+cp "$WORK/body" "$WORK/plain.mvt"
+etag=$(header ETag)
+check "it has Cache-Control and CORS" test -n "$(header Cache-Control)" -a "$(header Access-Control-Allow-Origin)" = "*"
+http GET "$T" -H "Accept-Encoding: gzip"
+check "gzip when accepted, with its own ETag" test "$(header Content-Encoding) $(header ETag)" = "gzip ${etag%\"}-gz\""
+check "the gzip body is the same tile" cmp -s <(gzip -dc "$WORK/body") "$WORK/plain.mvt"
+http GET "$T" -H "If-None-Match: $etag"
+check "If-None-Match: 304" test "$STATUS" = 304
+hits() { curl -s "${BASE%/}/metrics" | awk '$1 == "coopmap_tile_cache_hits_total{cache=\"tiles\"}" {print $2}'; }
+h0=$(hits)
+http GET "$T"
+check "a repeated vector tile comes from the tile cache" test "$(hits)" -gt "$h0"
+http GET /tiles/vector/12/0/0.mvt
+check "a tile with nothing in it: 204 with Cache-Control" test "$STATUS" = 204 -a -n "$(header Cache-Control)"
+for bad in /tiles/vector/5/1/x.mvt /tiles/vector/5/1/1.png /tiles/vector/5/1/1.mvt.gz "/tiles/vector/5/-1/1.mvt"; do
+    http GET "$bad"
+    check "$bad: 400 JSON" test "$STATUS:$(json "d['code']" 2>/dev/null)" = "400:InvalidParameterValue"
+done
+for missing in /tiles/vector/30/0/0.mvt /tiles/vector/5/99/0.mvt; do
+    http GET "$missing"
+    check "$missing: 404 JSON" test "$STATUS:$(json "d['code']" 2>/dev/null)" = "404:NotFound"
+done
+
+stop_server
+finish
