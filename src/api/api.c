@@ -19,6 +19,8 @@ static const http_route_t routes[] = {
     {"/tiles", api_tiles_list},
     {"/tiles/{style}", api_tilejson},
     {"/tiles/{style}/{z}/{x}/{y}", api_tile},
+    {"/styles", api_styles},
+    {"/styles/{styleId}", api_style},
     {"/map.png", api_map},
     {"/map.svg", api_map},
     {"/map.pdf", api_map},

@@ -18,6 +18,8 @@ void api_metrics(const http_request_t *req, http_response_t *resp, void *ctx);
 /* Tiles and static maps (api_tiles.c, api_map.c). */
 void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_styles(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_style(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
 

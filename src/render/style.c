@@ -39,6 +39,7 @@ struct style_layer {
 
 struct style {
     char *file, *id, *title;
+    json_t *doc; /* the file as read, for the browser's copy (style_document) */
     style_layer_t *layers;
     size_t nlayers;
 };
@@ -536,6 +537,7 @@ static int build(json_t *root, const char *name, style_t **out, error_t *err)
         rc = error_set(err, ERR_NOMEM, "out of memory");
     else
         rc = parse_style(s, root, err);
+    if (rc == ERR_OK) s->doc = json_incref(root);
     json_decref(root);
     if (rc != ERR_OK) {
         style_destroy(s);
@@ -571,9 +573,15 @@ int style_parse(const char *json, const char *name, style_t **out, error_t *err)
     return build(root, name, out, err);
 }
 
+const json_t *style_document(const style_t *s)
+{
+    return s->doc;
+}
+
 style_t *style_destroy(style_t *s)
 {
     if (s == NULL) return NULL;
+    json_decref(s->doc);
     for (size_t i = 0; i < s->nlayers; i++) {
         style_layer_t *l = &s->layers[i];
         free(l->id);

@@ -64,6 +64,10 @@ style_t *style_destroy(style_t *style);
 
 /* The style's id: the file name without .json (e.g. "default"). */
 const char *style_id(const style_t *style);
+
+/* The style file as read (a jansson object; borrowed, never modified). */
+struct json_t;
+const struct json_t *style_document(const style_t *style);
 const char *style_title(const style_t *style); /* "name" member, or the id */
 
 size_t style_layer_count(const style_t *style);

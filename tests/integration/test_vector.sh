@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Vector tiles (/tiles/vector/{z}/{x}/{y}.mvt) checked by tools nobody here
-# wrote: every tile of the towns' area at z5-z12 and of a central box at
+# Vector tiles (/tiles/vector/{z}/{x}/{y}.mvt) and the styles for the
+# browser (/styles/{id}.json) checked by tools nobody here wrote: both
+# styles pass the MapLibre style specification's validator; every tile of the towns' area at z5-z12 and of a central box at
 # z13-z14 decodes with @mapbox/vector-tile (npm, pinned) and matches the
 # OGC API GeoJSON within half a tile pixel, no feature missing; GDAL's MVT
 # driver (ogrinfo) reads the tiles and GEOS finds their polygons valid; the
@@ -37,6 +38,21 @@ check "vector_layers: typed fields (towns.population Number, name String)" \
     test "$(json "[l['fields'] for l in d['vector_layers'] if l['id'] == 'towns'][0]['population'], [l['fields'] for l in d['vector_layers'] if l['id'] == 'towns'][0]['name']")" = "Number String"
 http GET /tiles/default.json
 check "the raster TileJSON says tileSize 256" test "$(json "d['tileSize']")" = 256
+
+# --- styles for the browser ------------------------------------------------------------
+
+http GET /styles
+check "/styles lists the styles with MapLibre stylesheet links" \
+    test "$(json "[(s['id'], s['links'][0]['type']) for s in d['styles']]")" = "[('default', 'application/vnd.mapbox.style+json'), ('light', 'application/vnd.mapbox.style+json')]"
+for style in default light; do
+    status=0
+    node "$NODE_DIR/validate-style.mjs" "${BASE%/}/styles/$style.json" >"$WORK/style" 2>&1 || status=$?
+    check "$style: @maplibre/maplibre-gl-style-spec finds no error: $(tr '\n' ' ' <"$WORK/style")" test $status -eq 0
+done
+http GET /styles/default
+check "/styles/default (no .json) is the same document" test "$STATUS $(json "d['version'], d['sources']['coopmap']['type']")" = "200 8 vector"
+http GET /styles/nope.json
+check "an unknown style: 404 JSON" test "$STATUS:$(json "d['code']")" = 404:NotFound
 
 # --- every tile, decoded -----------------------------------------------------------
 
