@@ -6,7 +6,8 @@ COOPMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # What building and running needs, and what only the tests need.
 COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev
   proj-bin libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libcmocka-dev
-  zlib1g-dev libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler fonts-dejavu-core libjs-leaflet"
+  zlib1g-dev libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler libfreetype-dev libfontconfig-dev
+  fonts-dejavu-core libjs-leaflet"
 COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind python3-networkx poppler-utils clang-format chromium
   wrk clang libclang-rt-14-dev postgresql-15-postgis-3 nginx-light sqlite3"
 

@@ -21,6 +21,7 @@ static const http_route_t routes[] = {
     {"/tiles/{style}/{z}/{x}/{y}", api_tile},
     {"/styles", api_styles},
     {"/styles/{styleId}", api_style},
+    {"/fonts/{fontstack}/{range}", api_glyphs},
     {"/map.png", api_map},
     {"/map.svg", api_map},
     {"/map.pdf", api_map},

@@ -1,9 +1,11 @@
 /* GET /styles and /styles/{id}.json: the map styles as MapLibre Style
  * Spec v8 documents for the browser (the minimal part of OGC API - Styles):
  * the style file as it is, with the vector tiles as its source and
- * absolute URLs for them and the glyphs. */
+ * absolute URLs for them and the glyphs; and the glyphs themselves,
+ * /fonts/{fontstack}/{range}.pbf. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -11,6 +13,7 @@
 #include "api/ogcapi.h"
 #include "api/send.h"
 #include "render/tiles.h"
+#include "util/text.h"
 
 #define SOURCE "coopmap"
 
@@ -73,4 +76,72 @@ void api_styles(const http_request_t *req, http_response_t *resp, void *ctx)
                             "application/vnd.mapbox.style+json", "title", "MapLibre style"));
     }
     api_send_json(resp, json_pack("{s:o}", "styles", list), "application/json");
+}
+
+/* --- glyphs ------------------------------------------------------------------------ */
+
+static void release_blob(void *blob)
+{
+    tile_blob_unref(blob);
+}
+
+static void send_glyphs(http_response_t *resp, tile_blob_t *blob)
+{
+    http_response_body_ref(resp, 200, "application/x-protobuf", blob->data, blob->len, release_blob,
+                           blob);
+    http_response_header(resp, "ETag", blob->etag);
+}
+
+typedef struct glyph_job {
+    tiles_t *tiles;
+    char stack[257];
+    unsigned start;
+} glyph_job_t;
+
+static void glyph_job(void *arg, http_response_t *resp)
+{
+    glyph_job_t *j = arg;
+    tile_blob_t *blob = NULL;
+    error_t err = {0};
+    int rc = tiles_get_glyphs(j->tiles, j->stack, j->start, &blob, &err);
+    if (rc == ERR_OK)
+        send_glyphs(resp, blob);
+    else
+        http_error(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err.message);
+}
+
+/* GET /fonts/{fontstack}/{start}-{end}.pbf: drawn on the tile pool once,
+ * then from the cache. */
+void api_glyphs(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    tiles_t *t = app_tiles(ctx);
+    const char *stack = http_request_param(req, "fontstack");
+    const char *range = http_request_param(req, "range");
+    unsigned start = 0, end = 0;
+    int used = 0;
+    size_t n = strlen(stack);
+    if (sscanf(range, "%5u-%5u.pbf%n", &start, &end, &used) != 2 || range[used] != '\0' ||
+        start % 256 != 0 || end != start + 255 || end > 65535) {
+        http_error(resp, 400,
+                   "a glyph range is /fonts/{fontstack}/{N}-{N+255}.pbf with N a "
+                   "multiple of 256 below 65536");
+        return;
+    }
+    if (n == 0 || n > 256 || !text_utf8_valid(stack, n) || strpbrk(stack, "\r\n\t")) {
+        http_error(resp, 400, "a font stack is 1 to 256 bytes of UTF-8, names comma-separated");
+        return;
+    }
+    if (t == NULL) {
+        http_error(resp, 404, "this server renders no tiles");
+        return;
+    }
+    glyph_job_t *job = malloc(sizeof(*job));
+    if (job == NULL) {
+        http_error(resp, 500, "out of memory");
+        return;
+    }
+    job->tiles = t;
+    job->start = start;
+    snprintf(job->stack, sizeof(job->stack), "%s", stack);
+    http_defer(resp, HTTP_WORK_TILE, glyph_job, free, job);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/clock.h"
+#include "render/glyphs.h"
 #include "render/mvt.h"
 #include "render/render.h"
 #include "render/render_labels.h"
@@ -230,6 +231,25 @@ tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_t tile)
     char key[128];
     vector_key(key, sizeof(key), ds, tile);
     return tilecache_peek(t->cache, key);
+}
+
+typedef struct glyph_job {
+    const char *stack;
+    unsigned start;
+} glyph_job_t;
+
+static int make_glyphs(void *arg, unsigned char **data, size_t *len, error_t *err)
+{
+    glyph_job_t *j = arg;
+    return glyphs_range(j->stack, j->start, data, len, err);
+}
+
+int tiles_get_glyphs(tiles_t *t, const char *stack, unsigned start, tile_blob_t **out, error_t *err)
+{
+    glyph_job_t job = {stack, start};
+    char key[400];
+    snprintf(key, sizeof(key), "glyphs/%u/%.300s", start, stack);
+    return tilecache_get(t->cache, key, make_glyphs, &job, out, err);
 }
 
 /* Cache keys carry the data version: a reload never serves old tiles. */

@@ -53,6 +53,10 @@ tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t 
 int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_t tile, tile_blob_t **out, error_t *err);
 tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_t tile);
 
+/* A glyph range of a font stack (see glyphs.h), cached with the tiles. */
+int tiles_get_glyphs(tiles_t *t, const char *stack, unsigned start, tile_blob_t **out,
+                     error_t *err);
+
 tilecache_t *tiles_cache(const tiles_t *t);
 
 /* Render times, for the metrics: tiles are counted by tiles_get(), static

@@ -2,7 +2,8 @@
 # The viewer (/viewer) and the embeddable map (/embed, framed by a page on
 # another origin) in headless Chromium, driven by playwright-core: console
 # errors, failed requests, tiles, town markers, popup distances against
-# /distances, network models against /network. Screenshots go to
+# /distances, network models against /network; then MapLibre GL JS on
+# coopmap's style, vector tiles and glyphs (test_maplibre.mjs). Screenshots go to
 # $COOPMAP_BUILD/screenshots/. Exits 77 (skipped) when chromium is missing
 # and cannot be installed.
 . "$COOPMAP_ROOT/tests/integration/lib.sh"
@@ -82,6 +83,19 @@ if [ -n "$summary" ]; then
         test "$([ "$rc" -eq 0 ] && echo 0 || echo 1)" = "$([ "$(echo "$summary" | cut -d' ' -f3)" -eq 0 ] && echo 0 || echo 1)"
 else
     not_ok "browser run printed its summary (exit $rc$([ "$rc" -eq 124 ] && echo ', timed out'))"
+fi
+# MapLibre GL JS on coopmap's vector tiles, style and glyphs.
+set +e
+CHROMIUM="$CHROMIUM" timeout -k 10 150 node "$HERE/test_maplibre.mjs" "${BASE%/}" \
+    "${COOPMAP_BUILD:-${TMPDIR:-/tmp}}/screenshots" 2>&1 | tee "$WORK/maplibre.out"
+rc=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/maplibre.out" | tail -1 || true)
+if [ -n "$summary" ]; then
+    PASSES=$((PASSES + $(echo "$summary" | cut -d' ' -f1)))
+    FAILURES=$((FAILURES + $(echo "$summary" | cut -d' ' -f3)))
+else
+    not_ok "the MapLibre run printed its summary (exit $rc$([ "$rc" -eq 124 ] && echo ', timed out'))"
 fi
 echo "# screenshots in ${COOPMAP_BUILD:-${TMPDIR:-/tmp}}/screenshots/"
 

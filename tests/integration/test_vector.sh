@@ -54,6 +54,22 @@ check "/styles/default (no .json) is the same document" test "$STATUS $(json "d[
 http GET /styles/nope.json
 check "an unknown style: 404 JSON" test "$STATUS:$(json "d['code']")" = 404:NotFound
 
+# Glyph ranges for the styles' labels, decoded with pbf.
+status=0
+node "$NODE_DIR/check-glyphs.mjs" "${BASE%/}" "DejaVu Sans;DejaVu Sans Bold" \
+    "Ormož Őriszentpéter Szentgotthárd Fürstenfeld Zalalövő Murska Sobota" >"$WORK/glyphs" 2>&1 || status=$?
+check "glyphs: $(cat "$WORK/glyphs")" test $status -eq 0
+http GET "/fonts/DejaVu%20Sans/0-255.pbf"
+check "a glyph range: 200 application/x-protobuf with an ETag" \
+    test "$STATUS $(header Content-Type)" = "200 application/x-protobuf" -a -n "$(header ETag)"
+http GET "/fonts/Nowhere%20Sans,DejaVu%20Sans/0-255.pbf"
+check "an unknown font falls back to the next of the stack" test "$STATUS" = 200
+for bad in "/fonts/DejaVu%20Sans/0-256.pbf" "/fonts/DejaVu%20Sans/100-355.pbf" "/fonts/DejaVu%20Sans/65536-65791.pbf" \
+    "/fonts/DejaVu%20Sans/0-255.png" "/fonts/%ff%fe/0-255.pbf"; do
+    http GET "$bad"
+    check "$bad: 400 JSON" test "$STATUS:$(json "d['code']" 2>/dev/null)" = "400:InvalidParameterValue"
+done
+
 # --- every tile, decoded -----------------------------------------------------------
 
 mkdir -p "$WORK/mvt"
