@@ -29,11 +29,12 @@ check() { # check "description" command...
 }
 
 # start_server [serve options...]: sets SERVER_PID and BASE (http://host:port/).
+# It waits START_WAIT seconds (10) for the server to print its URL.
 start_server() {
     "$COOPMAP_BIN" serve --listen 127.0.0.1:0 "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
     SERVER_PID=$!
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 $((${START_WAIT:-10} * 10))); do
         BASE=$(grep -o 'http://[^ ]*' "$WORK/server.out" 2>/dev/null || true)
         [ -n "$BASE" ] && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || break

@@ -13,7 +13,9 @@
 -- its connections share that walk.
 --
 -- A response is bad when its status is not 200 or its body does not start
--- with the PNG signature (MapServer reports errors as HTTP 200 text/html).
+-- with the PNG signature (MapServer reports errors as HTTP 200 text/html);
+-- with TILE_KIND=mvt in the environment, with a vector tile's first field
+-- (layers: byte 0x1a).
 -- Socket errors and timeouts are counted apart (sockerr).
 --
 -- done() prints, on a line of its own:
@@ -40,6 +42,7 @@ local paths = {}
 local pos = 1
 
 local PNG_SIGNATURE = "\137PNG\r\n\26\n"
+local SIGNATURE = os.getenv("TILE_KIND") == "mvt" and "\26" or PNG_SIGNATURE
 
 function init(args)
    local list = args[1]
@@ -90,7 +93,7 @@ function response(status, headers, body)
       non200 = non200 + 1
       is_bad = true
    end
-   if body == nil or body:sub(1, 8) ~= PNG_SIGNATURE then
+   if body == nil or body:sub(1, #SIGNATURE) ~= SIGNATURE then
       notpng = notpng + 1
       is_bad = true
    end
