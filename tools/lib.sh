@@ -38,6 +38,17 @@ ensure_packages() {
     return 0
 }
 
+# The viewer's browser libraries (MapLibre GL JS and its Leaflet binding),
+# pinned by web/vendor/package-lock.json and served from /assets/: no CDN.
+ensure_web_assets() {
+    command -v node >/dev/null && command -v npm >/dev/null || ensure_packages nodejs npm
+    local dir="$COOPMAP_ROOT/web/vendor"
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+        (cd "$dir" && npm ci --legacy-peer-deps --no-audit --no-fund --loglevel=error)
+        touch "$dir/node_modules"
+    fi
+}
+
 # Test-only JavaScript tools (an OpenAPI validator) from the npm registry,
 # pinned by tests/node/package-lock.json. Node.js from Debian if there is none.
 ensure_node_tools() {

@@ -1,21 +1,23 @@
-// The coopmap viewer: coopmap's tiles, the towns, regions and a
-// cooperation network picked by model, town popups with metrics and
-// distances, a measuring tool, a legend and a permalink in the URL hash.
+// The coopmap viewer: coopmap's tiles (raster PNG, or vector tiles drawn
+// in the browser by MapLibre GL JS), the towns, regions and a cooperation
+// network picked by model, town popups with metrics and distances, a
+// measuring tool, a legend and a permalink in the URL hash.
 "use strict";
 (function () {
   const C = window.coopmapCommon;
   const MODELS = ["complete", "knn", "within", "mst", "delaunay", "gabriel", "rng", "edges"];
 
-  // --- state and permalink: #map=zoom/lat/lon&style=..&model=..&k=..&km=..&cb=1&show=..
+  // --- state and permalink: #map=zoom/lat/lon&style=..&vec=1&model=..&k=..&km=..&cb=1&show=..
   // The light basemap by default: the default style draws the MST itself,
   // which would show under whatever model is picked here.
-  const state = { zoom: 9, lat: 46.9, lon: 16.15, style: "light", model: "mst", k: 3, km: 25,
-                  cb: false, show: ["towns", "network"] };
+  const state = { zoom: 9, lat: 46.9, lon: 16.15, style: "light", vec: false, model: "mst", k: 3,
+                  km: 25, cb: false, show: ["towns", "network"] };
   (function readHash() {
     const h = new URLSearchParams(location.hash.slice(1));
     const m = (h.get("map") || "").split("/").map(Number);
     if (m.length === 3 && m.every(isFinite)) [state.zoom, state.lat, state.lon] = m;
     if (h.get("style")) state.style = h.get("style");
+    state.vec = h.get("vec") === "1";
     if (MODELS.includes(h.get("model"))) state.model = h.get("model");
     if (+h.get("k") > 0) state.k = +h.get("k");
     if (+h.get("km") > 0) state.km = +h.get("km");
@@ -28,6 +30,7 @@
     const c = map.getCenter();
     const h = new URLSearchParams({
       map: [map.getZoom(), c.lat.toFixed(4), c.lng.toFixed(4)].join("/"), style: state.style,
+      vec: state.vec ? "1" : "0",
       model: state.model, k: state.k, km: state.km, cb: state.cb ? "1" : "0",
       show: state.show.join(","),
     });
@@ -47,10 +50,18 @@
     if (ready.towns && ready.network && ready.tiles) document.body.dataset.ready = "true";
   }
 
-  // --- base layers: one per style, from /tiles
+  // --- base layers: one per style from /tiles, as PNG tiles and, when
+  // MapLibre GL JS is there, as vector tiles drawn in the browser from the
+  // same style (/styles/{id}.json); the overlays and popups stay the same.
   const bases = {};
   const overlays = {};
   const layers = L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
+  function vectorLayer(s) {
+    const layer = L.maplibreGL({ style: "/styles/" + encodeURIComponent(s.id) + ".json",
+                                 attribution: "coopmap vector tiles" });
+    layer.once("add", () => layer.getMaplibreMap().once("idle", () => layer.fire("load")));
+    return layer;
+  }
   C.getJSON("/tiles").then(async (list) => {
     for (const s of list.styles) {
       const tj = await C.getJSON("/tiles/" + encodeURIComponent(s.id) + ".json");
@@ -58,11 +69,24 @@
       bases[s.title].styleId = s.id;
       layers.addBaseLayer(bases[s.title], s.title);
     }
-    const first = Object.values(bases).find((b) => b.styleId === state.style) || Object.values(bases)[0];
+    for (const s of window.maplibregl && L.maplibreGL ? list.styles : []) {
+      const title = s.title + " (vector)";
+      bases[title] = vectorLayer(s);
+      bases[title].styleId = s.id;
+      bases[title].vector = true;
+      layers.addBaseLayer(bases[title], title);
+    }
+    const all = Object.values(bases);
+    const first = all.find((b) => b.styleId === state.style && !!b.vector === state.vec) || all[0];
     first.once("load", () => { ready.tiles = true; markReady(); });
     first.addTo(map);
   });
-  map.on("baselayerchange", (e) => { state.style = e.layer.styleId; legend.update(); writeHash(); });
+  map.on("baselayerchange", (e) => {
+    state.style = e.layer.styleId;
+    state.vec = !!e.layer.vector;
+    legend.update();
+    writeHash();
+  });
 
   // --- towns
   const townsLayer = L.geoJSON(null, {
@@ -276,5 +300,10 @@
     towns: towns,
     clickTown: function (name) { towns[name].openPopup(); },
     edgeCount: function () { return networkLayer ? networkLayer.getLayers().length : 0; },
+    // Features MapLibre has drawn in vector mode (0 in raster mode).
+    vectorFeatures: function () {
+      const b = Object.values(bases).find((l) => l.vector && map.hasLayer(l));
+      return b ? b.getMaplibreMap().queryRenderedFeatures().length : 0;
+    },
   };
 })();

@@ -30,6 +30,7 @@ static const http_route_t routes[] = {
     {"/web/{file}", api_web_file},
     {"/assets/leaflet/{file}", api_leaflet},
     {"/assets/leaflet/images/{file}", api_leaflet_image},
+    {"/assets/maplibre/{file}", api_maplibre},
     {"/geodesic", api_geodesic},
 };
 

@@ -20,6 +20,7 @@ void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
 void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_styles(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_style(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_maplibre(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_glyphs(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx);

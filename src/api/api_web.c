@@ -1,5 +1,6 @@
-/* The browser pages (web/: the viewer and the embeddable map) and Leaflet
- * from Debian's libjs-leaflet under /assets/leaflet/. Files are named by a
+/* The browser pages (web/: the viewer and the embeddable map), Leaflet
+ * from Debian's libjs-leaflet under /assets/leaflet/ and MapLibre GL JS
+ * from web/vendor under /assets/maplibre/. Files are named by a
  * single path segment of safe characters and looked up only in those two
  * directories: no path from a request ever reaches the file system. */
 #include <stdio.h>
@@ -104,6 +105,20 @@ void api_leaflet(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     (void)ctx;
     send_file(resp, LEAFLET_DIR, http_request_param(req, "file"));
+}
+
+/* MapLibre GL JS and its Leaflet binding, installed from npm into
+ * web/vendor by tools/run and tools/test (pinned by its package-lock). */
+void api_maplibre(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    (void)ctx;
+    char dir[4096];
+    const char *name = http_request_param(req, "file");
+    if (strcmp(name, "leaflet-maplibre-gl.js") == 0)
+        snprintf(dir, sizeof(dir), "%s/vendor/node_modules/@maplibre/maplibre-gl-leaflet", web_dir());
+    else
+        snprintf(dir, sizeof(dir), "%s/vendor/node_modules/maplibre-gl/dist", web_dir());
+    send_file(resp, dir, name);
 }
 
 void api_leaflet_image(const http_request_t *req, http_response_t *resp, void *ctx)

@@ -1,5 +1,6 @@
 // MapLibre GL JS (npm, pinned in tests/node) in Debian's headless Chromium
-// (WebGL through SwiftShader) loads coopmap's own style,
+// (WebGL through SwiftShader) loads coopmap's own style (and then the
+// viewer's vector mode: MapLibre under the same overlays and popups),
 // BASE/styles/default.json, with its vector tiles and glyphs:
 //   - no console error and no failed request;
 //   - the 24 towns are labelled (queryRenderedFeatures on the symbol layers);
@@ -123,6 +124,27 @@ try {
     fs.mkdirSync(shotDir, { recursive: true });
     await page.screenshot({ path: path.join(shotDir, 'maplibre-default.png') });
   }
+
+  // The viewer's vector mode: the same overlays and popups over MapLibre.
+  const v = await context.newPage();
+  const vErrors = [], vFailed = [];
+  v.on('console', (m) => { if (m.type() === 'error') vErrors.push(m.text()); });
+  v.on('pageerror', (e) => vErrors.push(String(e)));
+  v.on('response', (r) => { if (r.status() >= 400) vFailed.push(`${r.url()} ${r.status()}`); });
+  await v.goto(`${base}/viewer#map=9/46.9/16.15&style=default&vec=1&model=mst`);
+  await v.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60000 });
+  check('viewer in vector mode: ready, MapLibre drawing the base map',
+    (await v.evaluate(() => window.coopmap.vectorFeatures())) > 0 && (await v.$('.leaflet-gl-layer')) !== null);
+  check('viewer in vector mode: the network overlay is on top', (await v.evaluate(() => window.coopmap.edgeCount())) === 23);
+  await v.evaluate(() => window.coopmap.clickTown('Ptuj'));
+  await v.waitForSelector('body[data-popup-ready="true"]', { state: 'attached', timeout: 20000 });
+  const popup = await v.evaluate(() => document.querySelector('.leaflet-popup-content').textContent);
+  check('viewer in vector mode: a town popup with its distances', /Ptuj/.test(popup) && /km/.test(popup),
+    popup.slice(0, 60));
+  check('viewer in vector mode: no console error, no failed request', vErrors.length + vFailed.length === 0,
+    [...vErrors, ...vFailed].slice(0, 3).join(' | '));
+  check('viewer in vector mode: the permalink keeps it', (await v.evaluate(() => location.hash)).includes('vec=1'));
+  if (shotDir) await v.screenshot({ path: path.join(shotDir, 'viewer-vector.png') });
 } catch (e) {
   check('the MapLibre run completes', false, String(e).split('\n')[0]);
 } finally {
