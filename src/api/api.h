@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "http/http.h"
+#include "render/tile.h"
 
 /* The route table (static); handlers expect an app_t * as ctx. */
 const http_route_t *api_routes(size_t *count);
@@ -23,6 +24,22 @@ void api_style(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_maplibre(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_glyphs(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
+
+/* Answers the vector tile of tile: every layer, or one (layer not NULL),
+ * from the cache or rendered on the tile pool (shared by /tiles/vector
+ * and the OGC API - Tiles routes). */
+void api_vector_tile(http_response_t *resp, void *ctx, tile_t tile, const char *layer);
+
+/* OGC API - Tiles (ogcapi_tiles.c): the tile matrix set, the vector
+ * tilesets of each collection and their tiles in {z}/{y}/{x} order, and
+ * the map tilesets of the PNG tiles. */
+void ogcapi_tile_matrix_sets(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_tile_matrix_set(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_collection_tilesets(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_collection_tileset(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_collection_tile(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_map_tilesets(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_map_tileset(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
 
 /* Browser pages and their assets (api_web.c). */

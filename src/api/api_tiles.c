@@ -74,6 +74,7 @@ typedef struct tile_job {
     const style_t *style;
     tile_t tile;
     double scale;
+    char layer[128]; /* vector tiles: one layer ("": all) */
 } tile_job_t;
 
 static void render_tile_job(void *arg, http_response_t *resp)
@@ -189,15 +190,31 @@ static void vector_tile_job(void *arg, http_response_t *resp)
     tile_job_t *j = arg;
     tile_blob_t *blob = NULL;
     error_t err = {0};
-    if (tiles_get_vector(j->tiles, j->ds, j->tile, &blob, &err) != ERR_OK)
+    if (tiles_get_vector(j->tiles, j->ds, j->tile, j->layer[0] ? j->layer : NULL, &blob, &err) !=
+        ERR_OK)
         http_error(resp, 500, "%s", err.message);
     else
         send_vector(resp, blob);
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
 }
 
+void api_vector_tile(http_response_t *resp, void *ctx, tile_t tile, const char *layer)
+{
+    tiles_t *t = tiles_or_404(resp, ctx);
+    if (t == NULL) return;
+    if (!tile_valid(tile, tiles_max_zoom(t))) {
+        http_error(resp, 404, "no tile %d/%u/%u: zoom runs 0..%d and x, y 0..2^zoom-1", tile.z,
+                   tile.x, tile.y, tiles_max_zoom(t));
+        return;
+    }
+    dataset_t *ds = app_acquire(ctx);
+    tile_job_t job = {t, ds, NULL, tile, 1, ""};
+    if (layer) snprintf(job.layer, sizeof(job.layer), "%s", layer);
+    answer_tile(resp, tiles_peek_vector(t, ds, tile, layer), send_vector, vector_tile_job, &job);
+}
+
 /* GET /tiles/vector/{z}/{x}/{y}.mvt */
-static void vector_tile(const http_request_t *req, http_response_t *resp, void *ctx, tiles_t *t)
+static void vector_tile(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     const char *zt = http_request_param(req, "z"), *xt = http_request_param(req, "x");
     const char *yt = http_request_param(req, "y");
@@ -210,15 +227,7 @@ static void vector_tile(const http_request_t *req, http_response_t *resp, void *
                    "whole numbers");
         return;
     }
-    tile_t tile = {(int)(z > 99 ? 99 : z), x, y};
-    if (!tile_valid(tile, tiles_max_zoom(t))) {
-        http_error(resp, 404, "no tile %u/%u/%u: zoom runs 0..%d and x, y 0..2^zoom-1", z, x, y,
-                   tiles_max_zoom(t));
-        return;
-    }
-    dataset_t *ds = app_acquire(ctx);
-    tile_job_t job = {t, ds, NULL, tile, 1};
-    answer_tile(resp, tiles_peek_vector(t, ds, tile), send_vector, vector_tile_job, &job);
+    api_vector_tile(resp, ctx, (tile_t){(int)(z > 99 ? 99 : z), x, y}, NULL);
 }
 
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -227,7 +236,7 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
     tile_t tile;
     double scale;
     if (t && strcmp(http_request_param(req, "style"), "vector") == 0) {
-        vector_tile(req, resp, ctx, t);
+        vector_tile(req, resp, ctx);
         return;
     }
     if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0) return;
@@ -243,7 +252,7 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
         dataset_unref(ds);
         return;
     }
-    tile_job_t job = {t, ds, style, tile, scale};
+    tile_job_t job = {t, ds, style, tile, scale, ""};
     answer_tile(resp, tiles_peek(t, ds, style, tile, scale), send_blob, render_tile_job, &job);
 }
 
@@ -385,7 +394,7 @@ void api_tiles_list(const http_request_t *req, http_response_t *resp, void *ctx)
     snprintf(vector_json, sizeof(vector_json), "%s/tiles/vector.json", base);
     snprintf(vector_tiles, sizeof(vector_tiles), "%s/tiles/vector/{z}/{x}/{y}.mvt", base);
     api_send_json(resp,
-                  json_pack("{s:o, s:o, s:{s:s, s:s}}", "styles", list, "tilesets", sets, "vector",
+                  json_pack("{s:o, s:o, s:{s:s, s:s}}", "styles", list, "archives", sets, "vector",
                             "tilejson", vector_json, "tiles", vector_tiles),
                   "application/json");
 }

@@ -173,6 +173,14 @@ void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
     ogc_add_link(links, pg.base, "/conformance", "conformance", "application/json",
                  "Conformance classes implemented");
     ogc_add_link(links, pg.base, "/collections", "data", "application/json", "The collections");
+    ogc_add_link(links, pg.base, "/map/tiles",
+                 "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map", "application/json",
+                 "Map tiles");
+    ogc_add_link(links, pg.base, "/tileMatrixSets",
+                 "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "application/json",
+                 "Tile matrix sets");
+    ogc_add_link(links, pg.base, "/styles", "http://www.opengis.net/def/rel/ogc/1.0/styles",
+                 "application/json", "Map styles");
     const char *desc = dataset_description(pg.ds), *attr = dataset_attribution(pg.ds);
     json_t *obj = json_pack("{s:s, s:s, s:s, s:o}", "title", dataset_title(pg.ds), "description",
                             desc ? desc : "", "attribution", attr ? attr : "", "links", links);
@@ -186,6 +194,14 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/png",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 };
 
 void ogcapi_conformance(const http_request_t *req, http_response_t *resp, void *ctx)
@@ -219,6 +235,11 @@ static json_t *ogc_collection_json(const layer_t *layer, const char *base)
     ogc_add_link(links, base, path, "items", "application/geo+json", "Features");
     snprintf(path, sizeof(path), "/collections/%s/items?f=html", layer->id);
     ogc_add_link(links, base, path, "items", "text/html", "Features as HTML");
+    snprintf(path, sizeof(path), "/collections/%s/tiles", layer->id);
+    ogc_add_link(links, base, path, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                 "application/json", "Vector tiles of this collection");
+    ogc_add_link(links, base, "/map/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map",
+                 "application/json", "Map tiles of the whole map");
     bbox_t e = layer->extent;
     return json_pack("{s:s, s:s, s:s, s:{s:{s:[[ffff]], s:s}}, s:s, s:[sss], s:s, s:o}", "id",
                      layer->id, "title", layer->title, "description",

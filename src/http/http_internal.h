@@ -15,7 +15,7 @@
 #include "http/http.h"
 #include "util/stats.h"
 
-#define MAX_ROUTE_PARAMS 4
+#define MAX_ROUTE_PARAMS 6
 #define MAX_RESP_HEADERS 16
 
 /* Status codes counted one by one in the metrics; others go to "other". */

@@ -433,7 +433,8 @@ static int build_layer(const layer_t *src, tile_t t, arena_t *a, mvt_layer_t **o
     return rc;
 }
 
-int mvt_tile(dataset_t *ds, tile_t t, unsigned char **data, size_t *len, error_t *err)
+int mvt_tile(dataset_t *ds, tile_t t, const char *only, unsigned char **data, size_t *len,
+             error_t *err)
 {
     *data = NULL;
     *len = 0;
@@ -444,6 +445,7 @@ int mvt_tile(dataset_t *ds, tile_t t, unsigned char **data, size_t *len, error_t
     int rc = tile.layers ? ERR_OK : ERR_NOMEM;
     for (size_t i = 0; i < nlayers && rc == ERR_OK; i++) {
         mvt_layer_t *l = NULL;
+        if (only && strcmp(dataset_layer(ds, i)->id, only) != 0) continue;
         if (build_layer(dataset_layer(ds, i), t, &arena, &l) != 0) rc = ERR_NOMEM;
         if (l) tile.layers[tile.n_layers++] = l;
     }

@@ -15,8 +15,10 @@
 #define MVT_EXTENT 4096
 #define MVT_BUFFER 64
 
-/* The tile's bytes (malloc'd; the caller frees them). *len is 0 (and *data
- * NULL) when no layer has a feature in the tile. */
-int mvt_tile(dataset_t *ds, tile_t t, unsigned char **data, size_t *len, error_t *err);
+/* The tile's bytes (malloc'd; the caller frees them), of every layer, or
+ * of the one named only (NULL: all). *len is 0 (and *data NULL) when no
+ * layer has a feature in the tile. */
+int mvt_tile(dataset_t *ds, tile_t t, const char *only, unsigned char **data, size_t *len,
+             error_t *err);
 
 #endif

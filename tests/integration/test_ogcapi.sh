@@ -42,7 +42,7 @@ check "/api documents the towns' country filter" test "$(json "[p['name'] for p 
 
 # --- landing, conformance, collections --------------------------------------
 http GET /
-check "landing links" test "$(json "sorted(l['rel'] for l in d['links'])")" = "['alternate', 'conformance', 'data', 'self', 'service-desc', 'service-doc']"
+check "landing links" test "$(json "sorted(l['rel'].split('/')[-1] for l in d['links'])")" = "['alternate', 'conformance', 'data', 'self', 'service-desc', 'service-doc', 'styles', 'tilesets-map', 'tiling-schemes']"
 check "landing carries the attribution" bash -c "grep -q EuroGeographics '$WORK/body'"
 http GET / -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 check "a browser gets HTML" test "$(header Content-Type)" = "text/html; charset=utf-8"
@@ -51,7 +51,8 @@ check "f=json overrides Accept" test "$(header Content-Type)" = application/json
 http GET '/collections?f=html'
 check "collections as HTML lists towns" bash -c "grep -q 'Towns of City Cooperation' '$WORK/body'"
 http GET /conformance
-check "conformance lists exactly what is implemented" test "$(json "len(d['conformsTo'])")" = 5
+check "conformance lists exactly what is implemented (5 Features, 7 Tiles, 1 TMS)" \
+    test "$(json "len(d['conformsTo'])")" = 13
 http GET /collections
 check "6 collections" test "$(json "[c['id'] for c in d['collections']]")" = "['towns', 'regions', 'countries', 'rivers', 'ties', 'network']"
 http GET /collections/towns

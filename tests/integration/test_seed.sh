@@ -237,7 +237,7 @@ json.dump(p, open(f"{w}/data/coopmap.json", "w"))
 EOF
 start_server --quiet --project "$WORK/data/coopmap.json"
 http GET /tiles
-check "/tiles lists the three tile sets" test "$(json "[t['id'] for t in d['tilesets']]")" = "['mb', 'pm', 'tree']"
+check "/tiles lists the three tile sets" test "$(json "[t['id'] for t in d['archives']]")" = "['mb', 'pm', 'tree']"
 http GET /tiles/pm.json
 check "TileJSON of a tile set: zooms, bounds, title" \
     test "$(json "(d['minzoom'], d['maxzoom'], d['bounds'], d['name'], d['tiles'][0].endswith('/tiles/pm/{z}/{x}/{y}.png'))")" \

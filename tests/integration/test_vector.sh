@@ -103,6 +103,20 @@ check "ogrinfo opens the tiles; $polys clipped polygons in $(wc -l <"$WORK/sampl
 ogrinfo -ro -so "$WORK/mvt/$(head -1 "$WORK/sample")" >"$WORK/ogrinfo" 2>&1 || true
 check "ogrinfo lists coopmap's layers in a tile" grep -qE "regions \((Multi )?Polygon\)" "$WORK/ogrinfo"
 
+# --- OGC API - Tiles -----------------------------------------------------------------
+
+status=0
+node "$NODE_DIR/check-ogc-tiles.mjs" "${BASE%/}" >"$WORK/ogc" 2>&1 || status=$?
+check "OGC API - Tiles, followed link by link: $(cat "$WORK/ogc")" test $status -eq 0
+http GET /collections/towns/tiles/WorldCRS84Quad
+check "an unknown tile matrix set: 404 JSON" test "$STATUS:$(json "d['code']")" = 404:NotFound
+http GET /collections/nope/tiles
+check "tiles of an unknown collection: 404 JSON" test "$STATUS:$(json "d['code']")" = 404:NotFound
+http GET /collections/towns/tiles/WebMercatorQuad/10/x/557
+check "a malformed collection tile: 400 JSON" test "$STATUS:$(json "d['code']")" = 400:InvalidParameterValue
+http GET /collections/towns/tiles/WebMercatorQuad/30/0/0
+check "a collection tile beyond the zooms: 404 JSON" test "$STATUS:$(json "d['code']")" = 404:NotFound
+
 # --- HTTP ---------------------------------------------------------------------
 
 T=/tiles/vector/10/557/361.mvt
