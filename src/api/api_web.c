@@ -115,7 +115,8 @@ void api_maplibre(const http_request_t *req, http_response_t *resp, void *ctx)
     char dir[4096];
     const char *name = http_request_param(req, "file");
     if (strcmp(name, "leaflet-maplibre-gl.js") == 0)
-        snprintf(dir, sizeof(dir), "%s/vendor/node_modules/@maplibre/maplibre-gl-leaflet", web_dir());
+        snprintf(dir, sizeof(dir), "%s/vendor/node_modules/@maplibre/maplibre-gl-leaflet",
+                 web_dir());
     else
         snprintf(dir, sizeof(dir), "%s/vendor/node_modules/maplibre-gl/dist", web_dir());
     send_file(resp, dir, name);

@@ -102,6 +102,11 @@ check "ogrinfo opens the tiles; $polys clipped polygons in $(wc -l <"$WORK/sampl
     test $bad -eq 0 -a $polys -gt 100
 ogrinfo -ro -so "$WORK/mvt/$(head -1 "$WORK/sample")" >"$WORK/ogrinfo" 2>&1 || true
 check "ogrinfo lists coopmap's layers in a tile" grep -qE "regions \((Multi )?Polygon\)" "$WORK/ogrinfo"
+# What QGIS's vector tile layer does underneath: GDAL's MVT driver over the URL.
+ogrinfo -ro -al -so "MVT:${BASE%/}/tiles/vector/10/557/361.mvt" >"$WORK/ogrurl" 2>&1 || true
+check "GDAL's MVT driver reads a tile over HTTP: 6 layers, towns with features" \
+    test "$(grep -c '^Layer name:' "$WORK/ogrurl")" = 6 -a \
+    "$(awk '/^Layer name: towns/ {t=1} t && /^Feature Count:/ {print $3; exit}' "$WORK/ogrurl")" -gt 0
 
 # --- OGC API - Tiles -----------------------------------------------------------------
 
