@@ -64,6 +64,20 @@ static json_t *components(const dataset_t *ds)
     json_object_set_new(params, "datetime",
                         param("datetime", "query", "Accepted; the data has no time",
                               json_pack("{s:s}", "type", "string")));
+    json_object_set_new(
+        params, "tileMatrixSetId",
+        param("tileMatrixSetId", "path", "A tile matrix set",
+              json_pack("{s:s, s:[s]}", "type", "string", "enum", "WebMercatorQuad")));
+    static const char *const tile_params[][2] = {{"tileMatrix", "Zoom level"},
+                                                 {"tileRow", "Row, from the north"},
+                                                 {"tileCol", "Column, from the west"}};
+    for (size_t i = 0; i < 3; i++)
+        json_object_set_new(params, tile_params[i][0],
+                            param(tile_params[i][0], "path", tile_params[i][1],
+                                  json_pack("{s:s, s:i}", "type", "integer", "minimum", 0)));
+    json_object_set_new(params, "styleId",
+                        param("styleId", "path", "A style id (\"default.json\" or \"default\")",
+                              json_pack("{s:s}", "type", "string")));
     json_t *error =
         json_pack("{s:s, s:{s:{s:{s:s, s:[ss], s:{s:{s:s}, s:{s:s}}}}}}", "description",
                   "An error: {code, description}", "content", "application/json", "schema", "type",
@@ -110,6 +124,40 @@ static json_t *item_path(const layer_t *l)
                ok("A GeoJSON Feature", "application/geo+json"));
 }
 
+/* OGC API - Tiles and Styles. */
+static void add_tiles_paths(json_t *paths)
+{
+    static const char *const simple[][4] = {
+        {"/tileMatrixSets", "getTileMatrixSets", "The tile matrix sets", ""},
+        {"/tileMatrixSets/{tileMatrixSetId}", "getTileMatrixSet", "A tile matrix set (OGC TMS 2.0)",
+         "tileMatrixSetId"},
+        {"/collections/{collectionId}/tiles", "getCollectionTilesets",
+         "The vector tilesets of a collection", "collectionId"},
+        {"/map/tiles", "getMapTilesets", "The map tilesets (PNG)", ""},
+        {"/map/tiles/{tileMatrixSetId}", "getMapTileset", "The map tileset", "tileMatrixSetId"},
+        {"/styles", "getStyles", "The map styles", ""},
+        {"/styles/{styleId}", "getStyle", "A style as a MapLibre Style Spec v8 document",
+         "styleId"},
+    };
+    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+        json_object_set_new(
+            paths, simple[i][0],
+            get(simple[i][1], simple[i][2],
+                simple[i][3][0] ? json_pack("[o]", ref(simple[i][3])) : json_array(),
+                ok(simple[i][2], "application/json")));
+    json_object_set_new(paths, "/collections/{collectionId}/tiles/{tileMatrixSetId}",
+                        get("getCollectionTileset", "A vector tileset of a collection",
+                            json_pack("[oo]", ref("collectionId"), ref("tileMatrixSetId")),
+                            ok("The tileset", "application/json")));
+    json_object_set_new(
+        paths,
+        "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+        get("getCollectionTile", "A vector tile of one collection (204: no feature)",
+            json_pack("[ooooo]", ref("collectionId"), ref("tileMatrixSetId"), ref("tileMatrix"),
+                      ref("tileRow"), ref("tileCol")),
+            ok("Mapbox Vector Tile", "application/vnd.mapbox-vector-tile")));
+}
+
 static json_t *build(const dataset_t *ds, const char *base)
 {
     json_t *paths = json_object();
@@ -138,6 +186,7 @@ static json_t *build(const dataset_t *ds, const char *base)
     json_object_set_new(paths, "/metrics",
                         get("getMetrics", "Counters in the Prometheus text format", json_array(),
                             ok("Metrics", "text/plain")));
+    add_tiles_paths(paths);
     for (size_t i = 0; i < dataset_layer_count(ds); i++) {
         const layer_t *l = dataset_layer(ds, i);
         char p[160];
@@ -165,6 +214,11 @@ static const char *const summaries[][2] = {
     {"/health", "Service status and data version"},
     {"/ready", "Ready for traffic: 200, or 503 while stopping"},
     {"/metrics", "Counters, latencies, caches and queues in the Prometheus text format"},
+    {"/tileMatrixSets/{tileMatrixSetId}", "OGC API - Tiles: the tile matrix set"},
+    {"/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+     "OGC API - Tiles: a collection's vector tile"},
+    {"/map/tiles/{tileMatrixSetId}", "OGC API - Tiles: the map tileset (PNG)"},
+    {"/styles/{styleId}", "OGC API - Styles: a MapLibre style"},
 };
 
 void ogcapi_api(const http_request_t *req, http_response_t *resp, void *ctx)
