@@ -74,12 +74,13 @@ void ogcapi_tile_matrix_set(const http_request_t *req, http_response_t *resp, vo
         json_int_t n = (json_int_t)1 << z;
         char id[16];
         snprintf(id, sizeof(id), "%d", z);
-        json_array_append_new(matrices,
-                              json_pack("{s:s, s:f, s:f, s:s, s:[ff], s:i, s:i, s:I, s:I}", "id",
-                                        id, "scaleDenominator", cell / 0.00028, "cellSize", cell,
-                                        "cornerOfOrigin", "topLeft", "pointOfOrigin", -ORIGIN,
-                                        ORIGIN, "tileWidth", 256, "tileHeight", 256, "matrixWidth",
-                                        n, "matrixHeight", n));
+        json_t *m = json_pack(
+            "{s:s, s:f, s:f, s:s, s:[ff], s:i, s:i, s:I, s:I}", "id", id, "scaleDenominator",
+            cell / 0.00028, "cellSize", cell, "cornerOfOrigin", "topLeft", "pointOfOrigin", -ORIGIN,
+            ORIGIN, "tileWidth", 256, "tileHeight", 256, "matrixWidth", n, "matrixHeight", n);
+        json_object_set_new(m, "identifier", json_string(id)); /* the TMS 1.0 names */
+        json_object_set_new(m, "topLeftCorner", json_pack("[ff]", -ORIGIN, ORIGIN));
+        json_array_append_new(matrices, m);
     }
     /* OGC 2D TMS 2.0, with the 1.0 names too (identifier, supportedCRS,
      * boundingBox, topLeftCorner) that GDAL before 3.8 reads. */

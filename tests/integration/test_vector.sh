@@ -113,6 +113,15 @@ check "GDAL's MVT driver reads a tile over HTTP: 6 layers, towns with features" 
 status=0
 node "$NODE_DIR/check-ogc-tiles.mjs" "${BASE%/}" >"$WORK/ogc" 2>&1 || status=$?
 check "OGC API - Tiles, followed link by link: $(cat "$WORK/ogc")" test $status -eq 0
+# GDAL reads the tile matrix set: a COG written on it as the tiling scheme.
+http GET /tileMatrixSets/WebMercatorQuad
+cp "$WORK/body" "$WORK/tms.json"
+http GET "/map.png?bbox=15.5,46.3,16.9,47.5&width=200&height=150"
+cp "$WORK/body" "$WORK/m.png"
+gdal_translate -q -a_srs EPSG:4326 -a_ullr 15.5 47.5 16.9 46.3 "$WORK/m.png" "$WORK/m.tif" >/dev/null 2>&1 || true
+gdal_translate -q -of COG -co TILING_SCHEME="$WORK/tms.json" "$WORK/m.tif" "$WORK/m-cog.tif" >"$WORK/cog.log" 2>&1 || true
+check "GDAL takes coopmap's WebMercatorQuad as a tiling scheme (a COG on it: $(gdalinfo "$WORK/m-cog.tif" 2>/dev/null | grep -m1 'Size is' || cat "$WORK/cog.log"))" \
+    test -s "$WORK/m-cog.tif"
 http GET /collections/towns/tiles/WorldCRS84Quad
 check "an unknown tile matrix set: 404 JSON" test "$STATUS:$(json "d['code']")" = 404:NotFound
 http GET /collections/nope/tiles

@@ -22,6 +22,8 @@ const conf = await json(`${base}/conformance`);
 check("conformance: tiles core", conf.conformsTo.includes("http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core"));
 const tms = await json(`${base}/tileMatrixSets/WebMercatorQuad`);
 check("tms: WebMercatorQuad in EPSG:3857", tms.id === "WebMercatorQuad" && tms.crs.endsWith("/EPSG/0/3857"));
+check("tms: the TMS 1.0 names too", tms.identifier === "WebMercatorQuad" && tms.supportedCRS &&
+  tms.tileMatrices.every((m) => m.identifier === m.id && m.topLeftCorner[0] === m.pointOfOrigin[0]));
 check("tms: 19 matrices, cell size halving", tms.tileMatrices.length === 19 &&
   tms.tileMatrices.every((m, i) => Math.abs(m.cellSize - 156543.03392804097 / 2 ** i) < 1e-6 && m.matrixWidth === 2 ** i));
 
