@@ -169,9 +169,7 @@ static tile_t tile_of(const seed_plan_t *p, uint64_t i)
 
 static void data_extent(dataset_t *ds, double *b)
 {
-    bbox_t all = bbox_empty();
-    for (size_t i = 0; i < dataset_layer_count(ds); i++)
-        all = bbox_union(all, dataset_layer(ds, i)->extent);
+    bbox_t all = dataset_extent(ds);
     b[0] = fmax(all.minx, -180);
     b[1] = fmax(all.miny, -CRS_MERC_MAX_LAT);
     b[2] = fmin(all.maxx, 180);

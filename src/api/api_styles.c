@@ -80,18 +80,6 @@ void api_styles(const http_request_t *req, http_response_t *resp, void *ctx)
 
 /* --- glyphs ------------------------------------------------------------------------ */
 
-static void release_blob(void *blob)
-{
-    tile_blob_unref(blob);
-}
-
-static void send_glyphs(http_response_t *resp, tile_blob_t *blob)
-{
-    http_response_body_ref(resp, 200, "application/x-protobuf", blob->data, blob->len, release_blob,
-                           blob);
-    http_response_header(resp, "ETag", blob->etag);
-}
-
 typedef struct glyph_job {
     tiles_t *tiles;
     char stack[257];
@@ -105,7 +93,7 @@ static void glyph_job(void *arg, http_response_t *resp)
     error_t err = {0};
     int rc = tiles_get_glyphs(j->tiles, j->stack, j->start, &blob, &err);
     if (rc == ERR_OK)
-        send_glyphs(resp, blob);
+        api_send_blob(resp, blob, "application/x-protobuf");
     else
         http_error(resp, rc == ERR_NOTFOUND ? 404 : 500, "%s", err.message);
 }

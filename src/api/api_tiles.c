@@ -54,16 +54,10 @@ static tiles_t *tiles_or_404(http_response_t *resp, void *ctx)
     return t;
 }
 
-static void release_blob(void *blob)
-{
-    tile_blob_unref(blob);
-}
-
 /* The cached bytes go out as they are: the response holds a reference. */
 static void send_blob(http_response_t *resp, tile_blob_t *blob)
 {
-    http_response_body_ref(resp, 200, "image/png", blob->data, blob->len, release_blob, blob);
-    http_response_header(resp, "ETag", blob->etag);
+    api_send_blob(resp, blob, "image/png");
 }
 
 /* --- tiles -------------------------------------------------------------------- */
@@ -180,9 +174,7 @@ static void send_vector(http_response_t *resp, tile_blob_t *blob)
         http_response_body(resp, 204, "application/vnd.mapbox-vector-tile", NULL, 0);
         return;
     }
-    http_response_body_ref(resp, 200, "application/vnd.mapbox-vector-tile", blob->data, blob->len,
-                           release_blob, blob);
-    http_response_header(resp, "ETag", blob->etag);
+    api_send_blob(resp, blob, "application/vnd.mapbox-vector-tile");
 }
 
 static void vector_tile_job(void *arg, http_response_t *resp)
@@ -263,9 +255,7 @@ static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, c
     char url[512];
     snprintf(url, sizeof(url), "%s/tiles/%s/{z}/{x}/{y}.png", base, style_id(style));
     /* Bounds: every layer; centre: the towns (or everything) at zoom 9. */
-    bbox_t all = bbox_empty(), focus = bbox_empty();
-    for (size_t i = 0; i < dataset_layer_count(ds); i++)
-        all = bbox_union(all, dataset_layer(ds, i)->extent);
+    bbox_t all = dataset_extent(ds), focus = bbox_empty();
     const network_source_t *src = networks_source(ds);
     focus = src ? src->nodes->extent : all;
     const char *attr = dataset_attribution_short(ds);
@@ -289,7 +279,7 @@ static json_t *vector_tilejson(const tiles_t *t, dataset_t *ds, const char *base
     char url[512];
     snprintf(url, sizeof(url), "%s/tiles/vector/{z}/{x}/{y}.mvt", base);
     json_t *layers = json_array();
-    bbox_t all = bbox_empty();
+    bbox_t all = dataset_extent(ds);
     for (size_t i = 0; i < dataset_layer_count(ds); i++) {
         const layer_t *l = dataset_layer(ds, i);
         json_t *fields = json_object();
@@ -301,7 +291,6 @@ static json_t *vector_tilejson(const tiles_t *t, dataset_t *ds, const char *base
         json_array_append_new(layers, json_pack("{s:s, s:s, s:o, s:i, s:i}", "id", l->id,
                                                 "description", l->title, "fields", fields,
                                                 "minzoom", 0, "maxzoom", tiles_max_zoom(t)));
-        all = bbox_union(all, l->extent);
     }
     const char *attr = dataset_attribution_short(ds);
     return json_pack("{s:s, s:s, s:s, s:[s], s:s, s:i, s:i, s:[ffff], s:[ffi], s:o, s:s}",

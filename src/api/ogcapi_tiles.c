@@ -206,9 +206,7 @@ static json_t *map_tileset(const http_request_t *req, void *ctx, char *base, siz
 {
     ogc_base_url(req, ctx, base, size);
     dataset_t *ds = app_acquire(ctx);
-    bbox_t all = bbox_empty();
-    for (size_t i = 0; i < dataset_layer_count(ds); i++)
-        all = bbox_union(all, dataset_layer(ds, i)->extent);
+    bbox_t all = dataset_extent(ds);
     /* The map is the default style's (or the first style's). */
     tiles_t *t = app_tiles(ctx);
     const style_t *style = t ? tiles_style(t, "default") : NULL;

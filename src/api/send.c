@@ -1,5 +1,7 @@
 #include "api/send.h"
 
+#include "render/tilecache.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +30,15 @@ void api_send_buf(http_response_t *resp, buf_t *b, const char *content_type)
 void api_send_html(http_response_t *resp, buf_t *b)
 {
     api_send_buf(resp, b, "text/html; charset=utf-8");
+}
+
+static void release_blob(void *blob)
+{
+    tile_blob_unref(blob);
+}
+
+void api_send_blob(http_response_t *resp, tile_blob_t *blob, const char *content_type)
+{
+    http_response_body_ref(resp, 200, content_type, blob->data, blob->len, release_blob, blob);
+    http_response_header(resp, "ETag", blob->etag);
 }

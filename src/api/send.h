@@ -18,4 +18,9 @@ void api_send_buf(http_response_t *resp, buf_t *b, const char *content_type);
 /* Sends b's bytes as a 200 HTML page. */
 void api_send_html(http_response_t *resp, buf_t *b);
 
+/* Sends a cached blob (tiles, glyphs) as a 200 body with its ETag, without
+ * a copy: the response takes over the caller's reference. */
+struct tile_blob;
+void api_send_blob(http_response_t *resp, struct tile_blob *blob, const char *content_type);
+
 #endif

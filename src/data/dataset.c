@@ -200,6 +200,14 @@ double dataset_load_ms(const dataset_t *ds)
     return ds->load_ms;
 }
 
+bbox_t dataset_extent(const dataset_t *ds)
+{
+    bbox_t all = bbox_empty();
+    for (size_t i = 0; i < ds->nlayers; i++)
+        all = bbox_union(all, ds->layers[i]->extent);
+    return all;
+}
+
 void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *arg),
                          void (*destroy)(void *obj), void *arg)
 {

@@ -63,6 +63,9 @@ const char *dataset_version(const dataset_t *ds);
 void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *arg),
                          void (*destroy)(void *obj), void *arg);
 
+/* The lon/lat extent of every layer together. */
+bbox_t dataset_extent(const dataset_t *ds);
+
 /* When the load finished, and how long it took. */
 time_t dataset_loaded_at(const dataset_t *ds);
 double dataset_load_ms(const dataset_t *ds);

@@ -8,6 +8,7 @@
 
 #include "render/clip.h"
 #include "util/arena.h"
+#include "util/hash.h"
 
 typedef VectorTile__Tile__Layer mvt_layer_t;
 typedef VectorTile__Tile__Feature mvt_feature_t;
@@ -245,25 +246,23 @@ typedef struct values {
 
 static uint64_t value_hash(const mvt_value_t *v)
 {
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *p;
+    const void *p;
     size_t n;
     if (v->string_value) {
-        p = (const unsigned char *)v->string_value;
+        p = v->string_value;
         n = strlen(v->string_value);
     } else if (v->has_int_value) {
-        p = (const unsigned char *)&v->int_value;
+        p = &v->int_value;
         n = sizeof(v->int_value);
     } else if (v->has_double_value) {
-        p = (const unsigned char *)&v->double_value;
+        p = &v->double_value;
         n = sizeof(v->double_value);
     } else {
-        p = (const unsigned char *)&v->bool_value;
+        p = &v->bool_value;
         n = sizeof(v->bool_value);
     }
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    return h ^ (uint64_t)(v->has_int_value | v->has_double_value << 1 | v->has_bool_value << 2);
+    return hash_fnv1a(HASH_FNV_START, p, n) ^
+           (uint64_t)(v->has_int_value | v->has_double_value << 1 | v->has_bool_value << 2);
 }
 
 static bool value_equal(const mvt_value_t *a, const mvt_value_t *b)
