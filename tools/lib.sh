@@ -60,6 +60,26 @@ ensure_node_tools() {
     fi
 }
 
+# GDAL 3.10 from Debian 13 (trixie) in a directory of its own, for the tests
+# of GDAL's OGCAPI driver: Debian 12's GDAL 3.6 was built without that
+# driver's vector tiles (fixed by GDAL pull request 7993, in 3.7.1) and
+# reads a collection's lon/lat extent as tile matrix set coordinates. Made
+# once with debootstrap (about 90 s, 600 MB); nothing outside it changes.
+COOPMAP_GDAL_CHROOT=${COOPMAP_GDAL_CHROOT:-/var/lib/coopmap/gdal-trixie}
+ensure_gdal_chroot() {
+    [ -x "$COOPMAP_GDAL_CHROOT/usr/bin/ogrinfo" ] && return 0
+    ensure_packages debootstrap
+    local sudo="" part="$COOPMAP_GDAL_CHROOT.part"
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "coopmap: making $COOPMAP_GDAL_CHROOT (GDAL from Debian 13, for the OGCAPI tests)" >&2
+    $sudo rm -rf "$part"
+    $sudo mkdir -p "$(dirname "$COOPMAP_GDAL_CHROOT")"
+    $sudo debootstrap --variant=minbase --include=gdal-bin,python3-gdal,python3-numpy trixie "$part" \
+        http://deb.debian.org/debian >"${TMPDIR:-/tmp}/coopmap-debootstrap.log" 2>&1 ||
+        { echo "coopmap: debootstrap failed, see ${TMPDIR:-/tmp}/coopmap-debootstrap.log" >&2; return 1; }
+    $sudo mv "$part" "$COOPMAP_GDAL_CHROOT"
+}
+
 # Configures and builds into $1 (a build directory) with extra cmake args.
 build_into() {
     local dir=$1

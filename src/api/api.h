@@ -28,7 +28,8 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
 /* Answers the vector tile of tile: every layer, or one (layer not NULL),
  * from the cache or rendered on the tile pool (shared by /tiles/vector
  * and the OGC API - Tiles routes). */
-void api_vector_tile(http_response_t *resp, void *ctx, tile_t tile, const char *layer);
+void api_vector_tile(http_response_t *resp, void *ctx, tile_grid_t grid, tile_t tile,
+                     const char *layer);
 
 /* OGC API - Tiles (ogcapi_tiles.c): the tile matrix set, the vector
  * tilesets of each collection and their tiles in {z}/{y}/{x} order, and

@@ -68,7 +68,8 @@ typedef struct tile_job {
     const style_t *style;
     tile_t tile;
     double scale;
-    char layer[128]; /* vector tiles: one layer ("": all) */
+    char layer[128];  /* vector tiles: one layer ("": all) */
+    tile_grid_t grid; /* vector tiles */
 } tile_job_t;
 
 static void render_tile_job(void *arg, http_response_t *resp)
@@ -182,27 +183,30 @@ static void vector_tile_job(void *arg, http_response_t *resp)
     tile_job_t *j = arg;
     tile_blob_t *blob = NULL;
     error_t err = {0};
-    if (tiles_get_vector(j->tiles, j->ds, j->tile, j->layer[0] ? j->layer : NULL, &blob, &err) !=
-        ERR_OK)
+    if (tiles_get_vector(j->tiles, j->ds, j->grid, j->tile, j->layer[0] ? j->layer : NULL, &blob,
+                         &err) != ERR_OK)
         http_error(resp, 500, "%s", err.message);
     else
         send_vector(resp, blob);
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
 }
 
-void api_vector_tile(http_response_t *resp, void *ctx, tile_t tile, const char *layer)
+void api_vector_tile(http_response_t *resp, void *ctx, tile_grid_t grid, tile_t tile,
+                     const char *layer)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
     if (t == NULL) return;
-    if (!tile_valid(tile, tiles_max_zoom(t))) {
-        http_error(resp, 404, "no tile %d/%u/%u: zoom runs 0..%d and x, y 0..2^zoom-1", tile.z,
-                   tile.x, tile.y, tiles_max_zoom(t));
+    if (!tile_valid_in(grid, tile, tiles_max_zoom(t))) {
+        http_error(resp, 404, "no tile %d/%u/%u: zoom runs 0..%d and x, y 0..%s-1", tile.z, tile.x,
+                   tile.y, tiles_max_zoom(t),
+                   grid == TILE_GRID_CRS84 ? "2^(zoom+1), 2^zoom" : "2^zoom");
         return;
     }
     dataset_t *ds = app_acquire(ctx);
-    tile_job_t job = {t, ds, NULL, tile, 1, ""};
+    tile_job_t job = {t, ds, NULL, tile, 1, "", grid};
     if (layer) snprintf(job.layer, sizeof(job.layer), "%s", layer);
-    answer_tile(resp, tiles_peek_vector(t, ds, tile, layer), send_vector, vector_tile_job, &job);
+    answer_tile(resp, tiles_peek_vector(t, ds, grid, tile, layer), send_vector, vector_tile_job,
+                &job);
 }
 
 /* GET /tiles/vector/{z}/{x}/{y}.mvt */
@@ -219,7 +223,7 @@ static void vector_tile(const http_request_t *req, http_response_t *resp, void *
                    "whole numbers");
         return;
     }
-    api_vector_tile(resp, ctx, (tile_t){(int)(z > 99 ? 99 : z), x, y}, NULL);
+    api_vector_tile(resp, ctx, TILE_GRID_MERCATOR, (tile_t){(int)(z > 99 ? 99 : z), x, y}, NULL);
 }
 
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)

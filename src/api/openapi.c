@@ -64,10 +64,11 @@ static json_t *components(const dataset_t *ds)
     json_object_set_new(params, "datetime",
                         param("datetime", "query", "Accepted; the data has no time",
                               json_pack("{s:s}", "type", "string")));
-    json_object_set_new(
-        params, "tileMatrixSetId",
-        param("tileMatrixSetId", "path", "A tile matrix set",
-              json_pack("{s:s, s:[s]}", "type", "string", "enum", "WebMercatorQuad")));
+    json_object_set_new(params, "tileMatrixSetId",
+                        param("tileMatrixSetId", "path",
+                              "A tile matrix set (the map tiles: WebMercatorQuad only)",
+                              json_pack("{s:s, s:[ss]}", "type", "string", "enum",
+                                        "WebMercatorQuad", "WorldCRS84Quad")));
     static const char *const tile_params[][2] = {{"tileMatrix", "Zoom level"},
                                                  {"tileRow", "Row, from the north"},
                                                  {"tileCol", "Column, from the west"}};

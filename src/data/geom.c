@@ -5,7 +5,7 @@
 geom_t *geom_create(geom_type_t type, uint32_t npoints, uint32_t nparts, uint32_t npolys)
 {
     size_t size = sizeof(geom_t) + sizeof(double) * 4 * (size_t)npoints +
-                  sizeof(uint32_t) * ((size_t)nparts + 1 + (size_t)npolys + 1);
+                  sizeof(uint32_t) * ((size_t)nparts + 1 + (size_t)npolys + 1) + npoints;
     geom_t *g = calloc(1, size);
     if (g == NULL) return NULL;
     g->type = type;
@@ -17,6 +17,7 @@ geom_t *geom_create(geom_type_t type, uint32_t npoints, uint32_t nparts, uint32_
     g->merc = g->ll + 2 * (size_t)npoints;
     g->part_start = (uint32_t *)(g->merc + 2 * (size_t)npoints);
     g->poly_start = g->part_start + nparts + 1;
+    g->node = (uint8_t *)(g->poly_start + npolys + 1);
     g->part_start[nparts] = npoints;
     g->poly_start[npolys] = nparts;
     g->bbox = bbox_empty();

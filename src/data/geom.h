@@ -25,6 +25,10 @@ typedef enum geom_type {
     GEOM_MULTIPOLYGON
 } geom_type_t;
 
+/* A vertex that simplification must keep: an end of a line, or a point where
+ * the boundaries of a layer's features meet or part. */
+#define GEOM_NODE 1
+
 typedef struct geom {
     geom_type_t type;
     uint32_t npoints, nparts, npolys;
@@ -32,6 +36,7 @@ typedef struct geom {
     double *merc;         /* 2 * npoints: x, y metres */
     uint32_t *part_start; /* nparts + 1 */
     uint32_t *poly_start; /* npolys + 1 */
+    uint8_t *node;        /* npoints: GEOM_NODE where boundaries meet (topology.h) */
     bbox_t bbox;          /* lon/lat extent */
 } geom_t;
 

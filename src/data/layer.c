@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "data/crs.h"
+#include "data/topology.h"
 #include "util/text.h"
 
 layer_t *layer_create(const char *id, const char *title, const char *description)
@@ -150,6 +151,8 @@ int layer_finish(layer_t *layer, error_t *err)
             layer->extent_merc =
                 bbox_extend_xy(layer->extent_merc, g->merc[2 * k], g->merc[2 * k + 1]);
     }
+    if (topology_mark_nodes(layer) != ERR_OK)
+        return error_set(err, ERR_NOMEM, "out of memory finding shared boundaries");
     int rc = sort_ids(layer, err);
     if (rc == ERR_OK) rc = build_index(layer, err);
     return rc;

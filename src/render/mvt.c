@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "render/clip.h"
+#include "render/simplify.h"
 #include "util/arena.h"
 #include "util/hash.h"
 
@@ -14,10 +15,11 @@ typedef VectorTile__Tile__Layer mvt_layer_t;
 typedef VectorTile__Tile__Feature mvt_feature_t;
 typedef VectorTile__Tile__Value mvt_value_t;
 
-/* Tile coordinates of Web Mercator metres. */
+/* Tile coordinates of Web Mercator metres, or of lon/lat degrees. */
 typedef struct frame {
-    double minx, maxy, scale; /* units per metre */
+    double minx, maxy, scale; /* units per metre (degree) */
     bbox_t clip;              /* the extent and its buffer, in tile units */
+    bool lonlat;              /* from geom->ll rather than geom->merc */
 } frame_t;
 
 /* Growing arrays of commands, in the arena. */
@@ -100,10 +102,15 @@ static int emit_run(cmds_t *c, const int32_t *p, size_t n, bool ring, bool rever
 
 /* --- geometry ---------------------------------------------------------------- */
 
+/* Douglas-Peucker tolerance in tile units: one unit of the 4096 grid, as
+ * tippecanoe's default; under a sixteenth of a pixel of a 256 px tile. */
+#define SIMPLIFY_TOLERANCE 1.0
+
 /* Scratch for one part: tile coordinates, clipped, snapped. */
 typedef struct scratch {
     double *xy, *clipped, *tmp;
     int32_t *snapped;
+    void *simplify;
     size_t cap; /* points */
 } scratch_t;
 
@@ -115,22 +122,25 @@ static int reserve(scratch_t *s, size_t n, arena_t *a)
     s->clipped = arena_alloc(a, need * 2 * sizeof(double));
     s->tmp = arena_alloc(a, need * 2 * sizeof(double));
     s->snapped = arena_alloc(a, need * 2 * sizeof(int32_t));
+    s->simplify = arena_alloc(a, SIMPLIFY_SCRATCH(need));
     s->cap = need;
-    return s->xy && s->clipped && s->tmp && s->snapped ? 0 : -1;
+    return s->xy && s->clipped && s->tmp && s->snapped && s->simplify ? 0 : -1;
 }
 
-static void to_tile(const frame_t *f, const double *merc, size_t n, double *out)
+/* Points [from, from + n) of g in tile units. */
+static void to_tile(const frame_t *f, const geom_t *g, uint32_t from, size_t n, double *out)
 {
+    const double *p = (f->lonlat ? g->ll : g->merc) + 2 * (size_t)from;
     for (size_t i = 0; i < n; i++) {
-        out[2 * i] = (merc[2 * i] - f->minx) * f->scale;
-        out[2 * i + 1] = (f->maxy - merc[2 * i + 1]) * f->scale;
+        out[2 * i] = (p[2 * i] - f->minx) * f->scale;
+        out[2 * i + 1] = (f->maxy - p[2 * i + 1]) * f->scale;
     }
 }
 
 static int add_points(const geom_t *g, const frame_t *f, cmds_t *c, scratch_t *s)
 {
     if (reserve(s, g->npoints, c->arena) != 0) return -1;
-    to_tile(f, g->merc, g->npoints, s->xy);
+    to_tile(f, g, 0, g->npoints, s->xy);
     size_t k = 0;
     for (size_t i = 0; i < g->npoints; i++) {
         double x = s->xy[2 * i], y = s->xy[2 * i + 1];
@@ -166,7 +176,8 @@ static int add_lines(const geom_t *g, const frame_t *f, cmds_t *c, scratch_t *s)
     for (uint32_t p = 0; p < g->nparts && l.rc == 0; p++) {
         uint32_t a = g->part_start[p], n = g->part_start[p + 1] - a;
         if (reserve(s, n, c->arena) != 0) return -1;
-        to_tile(f, g->merc + 2 * a, n, s->xy);
+        to_tile(f, g, a, n, s->xy);
+        n = (uint32_t)simplify_part(s->xy, g->node + a, n, false, SIMPLIFY_TOLERANCE, s->simplify);
         clip_line(s->xy, n, f->clip, s->tmp, emit_line, &l);
     }
     return l.rc;
@@ -179,7 +190,8 @@ static int add_ring(const geom_t *g, uint32_t part, bool exterior, const frame_t
 {
     uint32_t a = g->part_start[part], n = g->part_start[part + 1] - a;
     if (reserve(s, n, c->arena) != 0) return -1;
-    to_tile(f, g->merc + 2 * a, n, s->xy);
+    to_tile(f, g, a, n, s->xy);
+    n = (uint32_t)simplify_part(s->xy, g->node + a, n, true, SIMPLIFY_TOLERANCE, s->simplify);
     size_t m = clip_ring(s->xy, n, f->clip, s->clipped, s->tmp);
     size_t k = snap(s->clipped, m, true, s->snapped);
     if (k < 3) return 0;
@@ -394,35 +406,38 @@ static int add_feature(builder_t *b, uint32_t index, const frame_t *f, scratch_t
     return 0;
 }
 
-static frame_t tile_frame(tile_t t)
+static frame_t tile_frame(tile_grid_t grid, tile_t t)
 {
-    bbox_t m = tile_bounds_merc(t);
+    bool lonlat = grid == TILE_GRID_CRS84;
+    bbox_t m = lonlat ? tile_bounds_crs84(t) : tile_bounds_merc(t);
     double scale = MVT_EXTENT / (m.maxx - m.minx);
     return (frame_t){m.minx,
                      m.maxy,
                      scale,
-                     {-MVT_BUFFER, -MVT_BUFFER, MVT_EXTENT + MVT_BUFFER, MVT_EXTENT + MVT_BUFFER}};
+                     {-MVT_BUFFER, -MVT_BUFFER, MVT_EXTENT + MVT_BUFFER, MVT_EXTENT + MVT_BUFFER},
+                     lonlat};
 }
 
 /* The lon/lat box of the tile and its buffer. */
-static bbox_t query_box(tile_t t)
+static bbox_t query_box(tile_grid_t grid, tile_t t)
 {
-    bbox_t m = tile_bounds_merc(t), ll = tile_bounds_lonlat(t);
+    bool lonlat = grid == TILE_GRID_CRS84;
+    bbox_t ll = lonlat ? tile_bounds_crs84(t) : tile_bounds_lonlat(t);
     double pad = (double)MVT_BUFFER / MVT_EXTENT;
     double dx = (ll.maxx - ll.minx) * pad;
     /* Latitude is not linear in Mercator; pad with the larger side. */
-    double dy = fmax(ll.maxy - ll.miny, 1e-12) * pad * 1.5;
-    (void)m;
+    double dy = fmax(ll.maxy - ll.miny, 1e-12) * pad * (lonlat ? 1 : 1.5);
     return (bbox_t){ll.minx - dx, fmax(ll.miny - dy, -90), ll.maxx + dx, fmin(ll.maxy + dy, 90)};
 }
 
-static int build_layer(const layer_t *src, tile_t t, arena_t *a, mvt_layer_t **out)
+static int build_layer(const layer_t *src, tile_grid_t grid, tile_t t, arena_t *a,
+                       mvt_layer_t **out)
 {
     *out = NULL;
     uint32_t *ids = NULL;
-    size_t n = layer_query_bbox(src, query_box(t), &ids);
+    size_t n = layer_query_bbox(src, query_box(grid, t), &ids);
     builder_t b;
-    frame_t f = tile_frame(t);
+    frame_t f = tile_frame(grid, t);
     scratch_t s = {0};
     int rc = builder_init(&b, src, n, a);
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -432,8 +447,8 @@ static int build_layer(const layer_t *src, tile_t t, arena_t *a, mvt_layer_t **o
     return rc;
 }
 
-int mvt_tile(dataset_t *ds, tile_t t, const char *only, unsigned char **data, size_t *len,
-             error_t *err)
+int mvt_tile(dataset_t *ds, tile_grid_t grid, tile_t t, const char *only, unsigned char **data,
+             size_t *len, error_t *err)
 {
     *data = NULL;
     *len = 0;
@@ -445,7 +460,7 @@ int mvt_tile(dataset_t *ds, tile_t t, const char *only, unsigned char **data, si
     for (size_t i = 0; i < nlayers && rc == ERR_OK; i++) {
         mvt_layer_t *l = NULL;
         if (only && strcmp(dataset_layer(ds, i)->id, only) != 0) continue;
-        if (build_layer(dataset_layer(ds, i), t, &arena, &l) != 0) rc = ERR_NOMEM;
+        if (build_layer(dataset_layer(ds, i), grid, t, &arena, &l) != 0) rc = ERR_NOMEM;
         if (l) tile.layers[tile.n_layers++] = l;
     }
     if (rc == ERR_OK && tile.n_layers > 0) {

@@ -1,8 +1,7 @@
 /* Mapbox Vector Tiles 2.1 of a dataset: one tile layer per coopmap layer,
- * geometry in a 4096-unit extent with a 64-unit buffer, clipped, snapped
- * to the tile grid (which is the per-zoom simplification: neighbouring
- * regions snap their shared border to the same points, so no slivers
- * open), attributes typed, feature ids set. Encoded with libprotobuf-c. */
+ * geometry in a 4096-unit extent with a 64-unit buffer, simplified keeping
+ * shared boundaries shared (simplify.h), clipped, snapped to the tile
+ * grid, attributes typed, feature ids set. Encoded with libprotobuf-c. */
 #ifndef COOPMAP_MVT_H
 #define COOPMAP_MVT_H
 
@@ -15,10 +14,10 @@
 #define MVT_EXTENT 4096
 #define MVT_BUFFER 64
 
-/* The tile's bytes (malloc'd; the caller frees them), of every layer, or
- * of the one named only (NULL: all). *len is 0 (and *data NULL) when no
- * layer has a feature in the tile. */
-int mvt_tile(dataset_t *ds, tile_t t, const char *only, unsigned char **data, size_t *len,
-             error_t *err);
+/* The bytes of tile t of the grid (malloc'd; the caller frees them), of
+ * every layer, or of the one named only (NULL: all). *len is 0 (and *data
+ * NULL) when no layer has a feature in the tile. */
+int mvt_tile(dataset_t *ds, tile_grid_t grid, tile_t t, const char *only, unsigned char **data,
+             size_t *len, error_t *err);
 
 #endif

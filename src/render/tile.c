@@ -11,6 +11,21 @@ bool tile_valid(tile_t t, int max_zoom)
     return t.x < n && t.y < n;
 }
 
+bool tile_valid_in(tile_grid_t grid, tile_t t, int max_zoom)
+{
+    if (grid == TILE_GRID_MERCATOR) return tile_valid(t, max_zoom);
+    if (t.z < 0 || t.z > max_zoom || t.z > 30) return false;
+    uint32_t n = (uint32_t)1 << t.z;
+    return t.x < 2 * n && t.y < n;
+}
+
+bbox_t tile_bounds_crs84(tile_t t)
+{
+    double span = 180.0 / (double)((uint64_t)1 << t.z);
+    double minx = -180 + t.x * span, maxy = 90 - t.y * span;
+    return (bbox_t){minx, maxy - span, minx + span, maxy};
+}
+
 bbox_t tile_bounds_merc(tile_t t)
 {
     double span = 2 * CRS_MERC_EXTENT / (double)((uint64_t)1 << t.z);

@@ -18,6 +18,17 @@ typedef struct tile {
 /* True if 0 <= z <= max_zoom and x, y lie within 0 .. 2^z - 1. */
 bool tile_valid(tile_t t, int max_zoom);
 
+/* The tile matrix sets tiles come in: WebMercatorQuad (2^z x 2^z tiles of
+ * the Web Mercator square, everything here) and, for vector tiles, OGC's
+ * WorldCRS84Quad (plate carree: 2^(z+1) x 2^z tiles of 180/2^z degrees). */
+typedef enum tile_grid { TILE_GRID_MERCATOR = 0, TILE_GRID_CRS84 } tile_grid_t;
+
+/* tile_valid() in either grid. */
+bool tile_valid_in(tile_grid_t grid, tile_t t, int max_zoom);
+
+/* A WorldCRS84Quad tile's extent in lon/lat degrees. */
+bbox_t tile_bounds_crs84(tile_t t);
+
 /* The tile's extent in Web Mercator metres. */
 bbox_t tile_bounds_merc(tile_t t);
 

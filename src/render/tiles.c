@@ -200,6 +200,7 @@ void tiles_write_metrics(tiles_t *t, buf_t *b)
 typedef struct vector_job {
     tiles_t *tiles;
     dataset_t *ds;
+    tile_grid_t grid;
     tile_t tile;
     const char *layer;
 } vector_job_t;
@@ -208,31 +209,33 @@ static int make_mvt(void *arg, unsigned char **data, size_t *len, error_t *err)
 {
     vector_job_t *j = arg;
     int64_t start = clock_now_ns();
-    int rc = mvt_tile(j->ds, j->tile, j->layer, data, len, err);
+    int rc = mvt_tile(j->ds, j->grid, j->tile, j->layer, data, len, err);
     tiles_count_render(j->tiles, TILES_RENDER_VECTOR, clock_now_ns() - start);
     if (rc == ERR_OK && *data == NULL) *data = malloc(1); /* the cache wants a buffer */
     return rc == ERR_OK && *data == NULL ? error_set(err, ERR_NOMEM, "out of memory") : rc;
 }
 
-static void vector_key(char *key, size_t size, const dataset_t *ds, tile_t tile, const char *layer)
+static void vector_key(char *key, size_t size, const dataset_t *ds, tile_grid_t grid, tile_t tile,
+                       const char *layer)
 {
-    snprintf(key, size, "mvt/%.100s/%d/%u/%u#%s", layer ? layer : "", tile.z, tile.x, tile.y,
-             dataset_version(ds));
+    snprintf(key, size, "mvt%s/%.100s/%d/%u/%u#%s", grid == TILE_GRID_CRS84 ? "84" : "",
+             layer ? layer : "", tile.z, tile.x, tile.y, dataset_version(ds));
 }
 
-int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_t tile, const char *layer, tile_blob_t **out,
-                     error_t *err)
+int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_grid_t grid, tile_t tile, const char *layer,
+                     tile_blob_t **out, error_t *err)
 {
-    vector_job_t job = {t, ds, tile, layer};
+    vector_job_t job = {t, ds, grid, tile, layer};
     char key[256];
-    vector_key(key, sizeof(key), ds, tile, layer);
+    vector_key(key, sizeof(key), ds, grid, tile, layer);
     return tilecache_get(t->cache, key, make_mvt, &job, out, err);
 }
 
-tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_t tile, const char *layer)
+tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_grid_t grid, tile_t tile,
+                               const char *layer)
 {
     char key[256];
-    vector_key(key, sizeof(key), ds, tile, layer);
+    vector_key(key, sizeof(key), ds, grid, tile, layer);
     return tilecache_peek(t->cache, key);
 }
 

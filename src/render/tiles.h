@@ -47,13 +47,13 @@ int tiles_get(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, doub
 /* The cached PNG if there is one, without rendering (NULL otherwise). */
 tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale);
 
-/* The Mapbox Vector Tile of a tile (see mvt.h), cached like the PNGs; a
- * tile with no feature is a blob of length 0; layer NULL: every layer, else
- * that one only. Released with
- * tile_blob_unref(). */
-int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_t tile, const char *layer, tile_blob_t **out,
-                     error_t *err);
-tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_t tile, const char *layer);
+/* The Mapbox Vector Tile of a tile of the grid (see mvt.h), cached like
+ * the PNGs; a tile with no feature is a blob of length 0; layer NULL: every
+ * layer, else that one only. Released with tile_blob_unref(). */
+int tiles_get_vector(tiles_t *t, dataset_t *ds, tile_grid_t grid, tile_t tile, const char *layer,
+                     tile_blob_t **out, error_t *err);
+tile_blob_t *tiles_peek_vector(tiles_t *t, dataset_t *ds, tile_grid_t grid, tile_t tile,
+                               const char *layer);
 
 /* A glyph range of a font stack (see glyphs.h), cached with the tiles. */
 int tiles_get_glyphs(tiles_t *t, const char *stack, unsigned start, tile_blob_t **out,

@@ -6,7 +6,10 @@
 //     (by its "id" attribute), with the attributes of its GeoJSON;
 //   - every decoded vertex, back in lon/lat through the decoder's
 //     toGeoJSON, lies within half a tile pixel (1/512 of the tile) of the
-//     source geometry (vertices on the clipping edge excepted).
+//     source geometry (vertices on the clipping edge excepted), and every
+//     source vertex inside the tile lies within half a pixel of the decoded
+//     lines and rings (simplification drops nothing that shows; paths
+//     smaller than a pixel, which may vanish, excepted).
 //   node check-mvt.mjs BASE W,S,E,N Z0-Z1 [OUT_DIR]
 // OUT_DIR: the tiles with polygons are written there as z-x-y.mvt for
 // ogrinfo. Prints one summary line; exits 1 on the first failure.
@@ -82,13 +85,30 @@ for (const id of layerIds) {
   source[id] = new Map(fc.features.map((f) => [String(f.id), f]));
 }
 
-let tiles = 0, empty = 0, features = 0, vertices = 0, worst = 0;
+let tiles = 0, empty = 0, features = 0, vertices = 0, worst = 0, covered = 0, worstBack = 0;
 const pixelPaths = new Map(); // zoom/layer/feature -> its paths in that zoom's pixels
 const srcPixels = (z, layer, f) => {
   const key = `${z}/${layer}/${f.id}`;
   if (!pixelPaths.has(key)) pixelPaths.set(key, paths(f.geometry).map((p) => p.map((q) => toPixel(q, z))));
   return pixelPaths.get(key);
 };
+
+// Every vertex of the source paths inside tile (x, y) lies within half a
+// pixel of the decoded paths.
+function checkCovered(where, srcPaths, decoded, x, y) {
+  for (const path of srcPaths) {
+    const xs = path.map((p) => p[0]), ys = path.map((p) => p[1]);
+    if (Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) < 1) continue;
+    for (const q of path) {
+      const lx = q[0] - 256 * x, ly = q[1] - 256 * y;
+      if (lx < 0 || ly < 0 || lx > 256 || ly > 256) continue;
+      const d = distance(q, decoded);
+      covered++;
+      worstBack = Math.max(worstBack, d);
+      if (d > 0.5) fail(`${where}: a source vertex ${d.toFixed(3)} px from the tile's geometry`);
+    }
+  }
+}
 
 async function checkTile(z, x, y) {
   tiles++;
@@ -126,8 +146,9 @@ async function checkTile(z, x, y) {
       if (f.type === 3) hasPolygons = true;
       const sp = srcPixels(z, id, src);
       // Back to lon/lat with the decoder's own transformation.
-      for (const lonlat of paths(f.toGeoJSON(x, y, z).geometry).flat()) {
-        const [px, py] = toPixel(lonlat, z);
+      const decoded = paths(f.toGeoJSON(x, y, z).geometry).map((p) => p.map((q) => toPixel(q, z)));
+      if (f.type !== 1) checkCovered(`${z}/${x}/${y} ${id}/${fid}`, sp, decoded, x, y);
+      for (const [px, py] of decoded.flat()) {
         const lx = px - 256 * x, ly = py - 256 * y;
         // On the clipping edge (the 4 px buffer) a vertex is not a source vertex.
         if (lx <= -3.9 || ly <= -3.9 || lx >= 259.9 || ly >= 259.9) continue;
@@ -148,4 +169,5 @@ for (let z = z0; z <= z1; z++)
 for (let i = 0; i < all.length; i += 4) // four at a time: the server has two cores
   await Promise.all(all.slice(i, i + 4).map(([z, x, y]) => checkTile(z, x, y)));
 console.log(`${tiles} tiles (${empty} empty), ${features} features, ${vertices} vertices, ` +
-  `worst ${worst.toFixed(3)} px from the source`);
+  `worst ${worst.toFixed(3)} px from the source; ${covered} source vertices, ` +
+  `worst ${worstBack.toFixed(3)} px from the tile`);

@@ -38,7 +38,7 @@ static VectorTile__Tile *encode(tile_t t)
     unsigned char *data = NULL;
     size_t len = 0;
     error_t err = {0};
-    assert_int_equal(mvt_tile(ds, t, NULL, &data, &len, &err), ERR_OK);
+    assert_int_equal(mvt_tile(ds, TILE_GRID_MERCATOR, t, NULL, &data, &len, &err), ERR_OK);
     if (len == 0) return NULL;
     VectorTile__Tile *tile = vector_tile__tile__unpack(NULL, len, data);
     free(data);
@@ -177,7 +177,8 @@ static void test_empty_tile(void **state)
     unsigned char *data = (unsigned char *)"x";
     size_t len = 99;
     error_t err = {0};
-    assert_int_equal(mvt_tile(ds, (tile_t){10, 0, 0}, NULL, &data, &len, &err), ERR_OK);
+    assert_int_equal(mvt_tile(ds, TILE_GRID_MERCATOR, (tile_t){10, 0, 0}, NULL, &data, &len, &err),
+                     ERR_OK);
     assert_null(data);
     assert_int_equal(len, 0);
 }
