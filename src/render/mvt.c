@@ -173,11 +173,12 @@ static void emit_line(const double *xy, size_t n, double offset, void *arg)
 static int add_lines(const geom_t *g, const frame_t *f, cmds_t *c, scratch_t *s)
 {
     line_ctx_t l = {c, s, 0};
+    simplify_t opt = {SIMPLIFY_TOLERANCE, &f->clip};
     for (uint32_t p = 0; p < g->nparts && l.rc == 0; p++) {
         uint32_t a = g->part_start[p], n = g->part_start[p + 1] - a;
         if (reserve(s, n, c->arena) != 0) return -1;
         to_tile(f, g, a, n, s->xy);
-        n = (uint32_t)simplify_part(s->xy, g->node + a, n, false, SIMPLIFY_TOLERANCE, s->simplify);
+        n = (uint32_t)simplify_part(s->xy, g->node + a, n, false, &opt, s->simplify);
         clip_line(s->xy, n, f->clip, s->tmp, emit_line, &l);
     }
     return l.rc;
@@ -191,7 +192,8 @@ static int add_ring(const geom_t *g, uint32_t part, bool exterior, const frame_t
     uint32_t a = g->part_start[part], n = g->part_start[part + 1] - a;
     if (reserve(s, n, c->arena) != 0) return -1;
     to_tile(f, g, a, n, s->xy);
-    n = (uint32_t)simplify_part(s->xy, g->node + a, n, true, SIMPLIFY_TOLERANCE, s->simplify);
+    simplify_t opt = {SIMPLIFY_TOLERANCE, &f->clip};
+    n = (uint32_t)simplify_part(s->xy, g->node + a, n, true, &opt, s->simplify);
     size_t m = clip_ring(s->xy, n, f->clip, s->clipped, s->tmp);
     size_t k = snap(s->clipped, m, true, s->snapped);
     if (k < 3) return 0;

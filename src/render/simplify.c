@@ -23,15 +23,6 @@ static bool same(const double *p, const double *q)
     return p[0] == q[0] && p[1] == q[1];
 }
 
-static double dist2(const double *p, const double *a, const double *b)
-{
-    double dx = b[0] - a[0], dy = b[1] - a[1], len2 = dx * dx + dy * dy;
-    double t = len2 > 0 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2 : 0;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    double ex = a[0] + t * dx - p[0], ey = a[1] + t * dy - p[1];
-    return ex * ex + ey * ey;
-}
-
 /* Runs the arc from its smaller end; for a loop (both ends one point), towards
  * the smaller of the two neighbours of that point. */
 static void orient(arc_t *a)
@@ -46,26 +37,63 @@ static void orient(arc_t *a)
     a->forward = !less(prev, next);
 }
 
-static void douglas_peucker(arc_t *a, double tol2, uint8_t *keep, uint32_t *stack)
+/* Points j0..j1 of the arc in its order into pts, without a division per
+ * point; returns their box. */
+static bbox_t gather(const arc_t *a, size_t j0, size_t j1, double *pts)
 {
+    size_t i = arc_at(a, j0);
+    bbox_t box = bbox_empty();
+    for (size_t j = 0; j <= j1 - j0; j++) {
+        pts[2 * j] = a->xy[2 * i];
+        pts[2 * j + 1] = a->xy[2 * i + 1];
+        box = bbox_extend_xy(box, pts[2 * j], pts[2 * j + 1]);
+        i = a->forward ? (i + 1 == a->m ? 0 : i + 1) : (i == 0 ? a->m - 1 : i - 1);
+    }
+    return box;
+}
+
+/* The point of pts(lo, hi) farthest from the segment pts[lo]-pts[hi], if
+ * farther than sqrt(tol2); else 0. */
+static uint32_t farthest(const double *pts, uint32_t lo, uint32_t hi, double tol2)
+{
+    double ax = pts[2 * lo], ay = pts[2 * lo + 1];
+    double dx = pts[2 * hi] - ax, dy = pts[2 * hi + 1] - ay, len2 = dx * dx + dy * dy;
+    double inv = len2 > 0 ? 1 / len2 : 0, best = tol2;
+    uint32_t at = 0;
+    for (uint32_t j = lo + 1; j < hi; j++) {
+        double px = pts[2 * j] - ax, py = pts[2 * j + 1] - ay;
+        double t = (px * dx + py * dy) * inv;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+        double ex = t * dx - px, ey = t * dy - py, d = ex * ex + ey * ey;
+        if (d > best) {
+            best = d;
+            at = j;
+        }
+    }
+    return at;
+}
+
+/* Simplifies steps j0..j1 of the arc (both ends kept): all its points stay
+ * if it lies outside the box, where nothing of it shows. */
+static void douglas_peucker(const arc_t *a, size_t j0, size_t j1, const simplify_t *opt,
+                            double *pts, uint8_t *keep, uint32_t *stack)
+{
+    bbox_t box = gather(a, j0, j1, pts);
+    bool outside = opt->box && !bbox_intersects(box, *opt->box);
+    keep[arc_at(a, j0)] = keep[arc_at(a, j1)] = 1;
+    if (outside) {
+        for (size_t j = j0 + 1; j < j1; j++)
+            keep[arc_at(a, j)] = 1;
+        return;
+    }
     size_t top = 0;
-    keep[arc_at(a, 0)] = keep[arc_at(a, a->len)] = 1;
     stack[top++] = 0;
-    stack[top++] = (uint32_t)a->len;
+    stack[top++] = (uint32_t)(j1 - j0);
     while (top) {
         uint32_t hi = stack[--top], lo = stack[--top];
-        const double *p = a->xy + 2 * arc_at(a, lo), *q = a->xy + 2 * arc_at(a, hi);
-        double best = tol2;
-        uint32_t at = 0;
-        for (uint32_t j = lo + 1; j < hi; j++) {
-            double d = dist2(a->xy + 2 * arc_at(a, j), p, q);
-            if (d > best) {
-                best = d;
-                at = j;
-            }
-        }
+        uint32_t at = hi - lo > 1 ? farthest(pts, lo, hi, opt->tol * opt->tol) : 0;
         if (at == 0) continue;
-        keep[arc_at(a, at)] = 1;
+        keep[arc_at(a, j0 + at)] = 1;
         stack[top++] = lo;
         stack[top++] = at;
         stack[top++] = at;
@@ -82,8 +110,8 @@ static size_t smallest(const double *xy, size_t m)
 }
 
 /* Marks the points to keep of the m (open) points, arc by arc. */
-static void mark(const double *xy, const uint8_t *node, size_t m, bool ring, double tol2,
-                 uint8_t *keep, uint32_t *stack)
+static void mark(const double *xy, const uint8_t *node, size_t m, bool ring, const simplify_t *opt,
+                 double *pts, uint8_t *keep, uint32_t *stack)
 {
     size_t first = m; /* the first node */
     for (size_t i = 0; i < m; i++) {
@@ -99,20 +127,23 @@ static void mark(const double *xy, const uint8_t *node, size_t m, bool ring, dou
             e++;
         arc_t a = {xy, m, s % m, e - s, true};
         orient(&a);
-        douglas_peucker(&a, tol2, keep, stack);
+        for (size_t j = 0; j < a.len; j += SIMPLIFY_CHUNK)
+            douglas_peucker(&a, j, j + SIMPLIFY_CHUNK < a.len ? j + SIMPLIFY_CHUNK : a.len, opt,
+                            pts, keep, stack);
         s = e;
     }
 }
 
-size_t simplify_part(double *xy, const uint8_t *node, size_t n, bool ring, double tol,
+size_t simplify_part(double *xy, const uint8_t *node, size_t n, bool ring, const simplify_t *opt,
                      void *scratch)
 {
     bool closed = ring && n > 1 && same(xy, xy + 2 * (n - 1));
     size_t m = closed ? n - 1 : n;
-    if (tol <= 0 || m < 3) return n;
-    uint32_t *stack = scratch; /* at most m pairs are pending at once */
+    if (opt->tol <= 0 || m < 3) return n;
+    double *pts = scratch; /* m + 1 points, then the stack, then the flags */
+    uint32_t *stack = (uint32_t *)(pts + 2 * (m + 1)); /* at most m pairs pending */
     uint8_t *keep = (uint8_t *)(stack + 2 * m);
-    mark(xy, node, m, ring, tol * tol, keep, stack);
+    mark(xy, node, m, ring, opt, pts, keep, stack);
     size_t k = 0;
     for (size_t i = 0; i < m; i++) {
         if (!keep[i]) continue;

@@ -77,7 +77,7 @@ static double *simplified_near(const layer_t *l, size_t f, double xmid, double m
     double *xy = malloc(2 * g->npoints * sizeof(double));
     void *scratch = malloc(SIMPLIFY_SCRATCH(g->npoints));
     memcpy(xy, g->merc, 2 * g->npoints * sizeof(double));
-    size_t n = simplify_part(xy, g->node, g->npoints, true, tol, scratch);
+    size_t n = simplify_part(xy, g->node, g->npoints, true, &(simplify_t){tol, NULL}, scratch);
     assert_true(n >= 4 && n < g->npoints);
     assert_memory_equal(xy, xy + 2 * (n - 1), 2 * sizeof(double)); /* still closed */
     size_t k = 0;
@@ -159,8 +159,8 @@ static void test_enclave_matches_its_hole(void **state)
     void *scratch = malloc(SIMPLIFY_SCRATCH(ne));
     memcpy(xy, g->merc + 10, 2 * nh * sizeof(double));
     memcpy(exy, e->merc, 2 * ne * sizeof(double));
-    size_t kh = simplify_part(xy, g->node + 5, nh, true, 1000, scratch);
-    size_t ke = simplify_part(exy, e->node, ne, true, 1000, scratch);
+    size_t kh = simplify_part(xy, g->node + 5, nh, true, &(simplify_t){1000, NULL}, scratch);
+    size_t ke = simplify_part(exy, e->node, ne, true, &(simplify_t){1000, NULL}, scratch);
     assert_true(kh > 4 && kh < nh);
     assert_int_equal(kh, ke);
     qsort(xy, kh - 1, 2 * sizeof(double), cmp_point);
@@ -181,10 +181,10 @@ static void test_lines(void **state)
         xy[2 * i + 1] = i <= 5 ? (i % 2) * 0.1 : i - 5;
     }
     memcpy(copy, xy, sizeof(xy));
-    unsigned char scratch[SIMPLIFY_SCRATCH(12)];
-    assert_int_equal(simplify_part(copy, NULL, 12, false, 0, scratch), 12);
+    double scratch[SIMPLIFY_SCRATCH(12) / sizeof(double) + 1];
+    assert_int_equal(simplify_part(copy, NULL, 12, false, &(simplify_t){0, NULL}, scratch), 12);
     assert_memory_equal(copy, xy, sizeof(xy));
-    size_t n = simplify_part(copy, NULL, 12, false, 0.5, scratch);
+    size_t n = simplify_part(copy, NULL, 12, false, &(simplify_t){0.5, NULL}, scratch);
     double want[] = {0, 0, 5, 0.1, 5.1, 6};
     assert_int_equal(n, 3);
     assert_memory_equal(copy, want, sizeof(want));
@@ -192,7 +192,7 @@ static void test_lines(void **state)
     uint8_t node[12] = {0};
     node[8] = GEOM_NODE;
     memcpy(copy, xy, sizeof(xy));
-    assert_int_equal(simplify_part(copy, node, 12, false, 0.5, scratch), 4);
+    assert_int_equal(simplify_part(copy, node, 12, false, &(simplify_t){0.5, NULL}, scratch), 4);
     assert_true(copy[4] == 5 && copy[5] == 3);
 }
 
