@@ -79,18 +79,19 @@ static void visit_part(table_t *t, const double *p, uint32_t n, bool ring)
     }
 }
 
-static void for_each_part(table_t *t, geom_t *g, bool mark)
+static void visit(table_t *t, const geom_t *g)
 {
     bool ring = is_ring_type(g->type);
     for (uint32_t part = 0; part < g->nparts; part++) {
-        uint32_t a = g->part_start[part], n = g->part_start[part + 1] - a;
-        if (!mark) {
-            visit_part(t, g->merc + 2 * a, n, ring);
-            continue;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            g->node[a + i] = t->slots[slot_of(t, g->merc + 2 * (a + i))].node ? GEOM_NODE : 0;
+        uint32_t a = g->part_start[part];
+        visit_part(t, g->merc + 2 * a, g->part_start[part + 1] - a, ring);
     }
+}
+
+static void mark(const table_t *t, geom_t *g)
+{
+    for (uint32_t i = 0; i < g->npoints; i++)
+        g->node[i] = t->slots[slot_of(t, g->merc + 2 * i)].node ? GEOM_NODE : 0;
 }
 
 int topology_mark_nodes(layer_t *layer)
@@ -104,10 +105,10 @@ int topology_mark_nodes(layer_t *layer)
         cap *= 2;
     table_t t = {calloc(cap, sizeof(vertex_t)), cap - 1};
     if (t.slots == NULL) return ERR_NOMEM;
-    for (int mark = 0; mark < 2; mark++)
-        for (size_t i = 0; i < layer->nfeatures; i++)
-            if (is_linear(layer->features[i].geom->type))
-                for_each_part(&t, layer->features[i].geom, mark);
+    for (size_t i = 0; i < layer->nfeatures; i++)
+        if (is_linear(layer->features[i].geom->type)) visit(&t, layer->features[i].geom);
+    for (size_t i = 0; i < layer->nfeatures; i++)
+        if (is_linear(layer->features[i].geom->type)) mark(&t, layer->features[i].geom);
     free(t.slots);
     return ERR_OK;
 }
