@@ -7,8 +7,9 @@ window.coopmapCommon = {
     return res.json();
   },
   // coopmap's own tiles; {r} asks for the @2x tiles on high-DPI screens.
-  tileLayer: function (style, tilejson) {
-    return L.tileLayer("/tiles/" + encodeURIComponent(style) + "/{z}/{x}/{y}{r}.png", {
+  // query: "" or "?lang=de&labels=bilingual", the labels' language
+  tileLayer: function (style, tilejson, query) {
+    return L.tileLayer("/tiles/" + encodeURIComponent(style) + "/{z}/{x}/{y}{r}.png" + (query || ""), {
       maxZoom: tilejson ? tilejson.maxzoom : 18,
       attribution: tilejson ? tilejson.attribution : "",
     });

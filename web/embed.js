@@ -1,5 +1,6 @@
 // The embeddable map: ?style=light&town=Ptuj&zoom=10 (or &bbox=w,s,e,n),
-// optionally &network=mst; zoom buttons and attribution only.
+// optionally &network=mst, &lang=sl|de|hu|en and &labels=bilingual (the
+// labels' language); zoom buttons and attribution only.
 "use strict";
 (async function () {
   const C = window.coopmapCommon;
@@ -8,7 +9,10 @@
   const map = L.map("map", { zoomControl: true, attributionControl: true });
   const bbox = (q.get("bbox") || "").split(",").map(Number);
   let tj = null;
-  try { tj = await C.getJSON("/tiles/" + encodeURIComponent(style) + ".json"); } catch (e) { tj = null; }
+  const lang = new URLSearchParams();
+  for (const k of ["lang", "labels"]) if (q.get(k)) lang.set(k, q.get(k));
+  const langQuery = lang.toString() ? "?" + lang.toString() : "";
+  try { tj = await C.getJSON("/tiles/" + encodeURIComponent(style) + ".json" + langQuery); } catch (e) { tj = null; }
   if (bbox.length === 4 && bbox.every(isFinite)) {
     map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]);
   } else {
@@ -26,7 +30,7 @@
     }
     map.setView(center, +q.get("zoom") || 10);
   }
-  const tiles = C.tileLayer(style, tj);
+  const tiles = C.tileLayer(style, tj, langQuery);
   tiles.once("load", () => { document.body.dataset.ready = "true"; });
   tiles.addTo(map);
   const model = q.get("network");

@@ -3,6 +3,7 @@
 #ifndef COOPMAP_API_H
 #define COOPMAP_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http/http.h"
@@ -24,6 +25,11 @@ void api_style(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_maplibre(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_glyphs(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
+
+/* ?lang=sl|de|hu|en and ?labels=bilingual: the language of a map's labels
+ * (see style_localize()); *lang is NULL without one. 0, or -1 after a 400. */
+int api_map_language(const http_request_t *req, http_response_t *resp, const char **lang,
+                     bool *bilingual);
 
 /* Answers the vector tile of tile: every layer, or one (layer not NULL),
  * from the cache or rendered on the tile pool (shared by /tiles/vector

@@ -115,8 +115,8 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = app_tiles(ctx);
-    static const char *const known[] = {"bbox",  "center", "zoom",  "width", "height",
-                                        "style", "scale",  "north", NULL};
+    static const char *const known[] = {"bbox",  "center", "zoom", "width",  "height", "style",
+                                        "scale", "north",  "lang", "labels", NULL};
     const char *path = http_request_path(req), *bad = http_request_unknown_query(req, known);
     static_format_t format = strstr(path, ".svg")   ? STATIC_SVG
                              : strstr(path, ".pdf") ? STATIC_PDF
@@ -129,8 +129,10 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
         http_error(resp, 400, "unknown parameter '%.60s'", bad);
         return;
     }
-    const char *name = http_request_query(req, "style");
-    const style_t *style = tiles_style(t, name ? name : "default");
+    const char *name = http_request_query(req, "style"), *lang;
+    bool bilingual;
+    if (api_map_language(req, resp, &lang, &bilingual) != 0) return;
+    const style_t *style = tiles_style_lang(t, name ? name : "default", lang, bilingual);
     if (style == NULL) {
         http_error(resp, 404, "no style '%.60s'; see /tiles", name ? name : "default");
         return;

@@ -25,7 +25,10 @@ static const style_t *find_style(const http_request_t *req, http_response_t *res
     size_t n = strlen(name);
     if (n > 5 && strcmp(name + n - 5, ".json") == 0) n -= 5;
     snprintf(id, sizeof(id), "%.*s", (int)(n < 100 ? n : 100), name);
-    const style_t *style = t ? tiles_style(t, id) : NULL;
+    const char *lang;
+    bool bilingual;
+    if (api_map_language(req, resp, &lang, &bilingual) != 0) return NULL;
+    const style_t *style = t ? tiles_style_lang(t, id, lang, bilingual) : NULL;
     if (style == NULL) http_error(resp, 404, "no style '%s'; see /styles", id);
     return style;
 }

@@ -226,6 +226,30 @@ static void vector_tile(const http_request_t *req, http_response_t *resp, void *
     api_vector_tile(resp, ctx, TILE_GRID_MERCATOR, (tile_t){(int)(z > 99 ? 99 : z), x, y}, NULL);
 }
 
+int api_map_language(const http_request_t *req, http_response_t *resp, const char **lang,
+                     bool *bilingual)
+{
+    const char *l = http_request_query(req, "lang"), *labels = http_request_query(req, "labels");
+    *lang = l;
+    *bilingual = labels && strcmp(labels, "bilingual") == 0;
+    if (l && !style_lang_known(l)) {
+        http_error(resp, 400, "lang must be sl, de, hu or en (got '%.20s')", l);
+        return -1;
+    }
+    if (labels && !*bilingual) {
+        http_error(resp, 400, "labels must be 'bilingual' or left out (got '%.20s')", labels);
+        return -1;
+    }
+    return 0;
+}
+
+/* "?lang=de&labels=bilingual" for a style variant's URLs, "" for the style. */
+static void language_query(char *out, size_t size, const char *lang, bool bilingual)
+{
+    snprintf(out, size, "%s%s%s%s", lang || bilingual ? "?" : "", lang ? "lang=" : "",
+             lang ? lang : "", bilingual ? (lang ? "&labels=bilingual" : "labels=bilingual") : "");
+}
+
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = tiles_or_404(resp, ctx);
@@ -235,9 +259,13 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
         vector_tile(req, resp, ctx);
         return;
     }
-    if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0) return;
+    const char *lang;
+    bool bilingual;
+    if (t == NULL || parse_tile(req, resp, t, &tile, &scale) != 0 ||
+        api_map_language(req, resp, &lang, &bilingual) != 0)
+        return;
     const char *name = http_request_param(req, "style");
-    const style_t *style = tiles_style(t, name);
+    const style_t *style = tiles_style_lang(t, name, lang, bilingual);
     dataset_t *ds = app_acquire(ctx);
     const tileset_t *set = style ? NULL : tilesets_find(ds, name);
     if (style == NULL) {
@@ -254,10 +282,11 @@ void api_tile(const http_request_t *req, http_response_t *resp, void *ctx)
 
 /* --- TileJSON and the list of styles --------------------------------------------- */
 
-static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, const char *base)
+static json_t *tilejson(const style_t *style, const tiles_t *t, dataset_t *ds, const char *base,
+                        const char *query)
 {
     char url[512];
-    snprintf(url, sizeof(url), "%s/tiles/%s/{z}/{x}/{y}.png", base, style_id(style));
+    snprintf(url, sizeof(url), "%s/tiles/%s/{z}/{x}/{y}.png%s", base, style_id(style), query);
     /* Bounds: every layer; centre: the towns (or everything) at zoom 9. */
     bbox_t all = dataset_extent(ds), focus = bbox_empty();
     const network_source_t *src = networks_source(ds);
@@ -334,7 +363,12 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
         return;
     }
     snprintf(id, sizeof(id), "%.*s", (int)(n - 5), name);
-    const style_t *style = tiles_style(t, id);
+    const char *lang;
+    bool bilingual;
+    char query[64];
+    if (api_map_language(req, resp, &lang, &bilingual) != 0) return;
+    language_query(query, sizeof(query), lang, bilingual);
+    const style_t *style = tiles_style_lang(t, id, lang, bilingual);
     dataset_t *ds = app_acquire(ctx);
     const tileset_t *set = style ? NULL : tilesets_find(ds, id);
     char base[256];
@@ -344,7 +378,8 @@ void api_tilejson(const http_request_t *req, http_response_t *resp, void *ctx)
         api_send_json(resp, vector_tilejson(t, ds, base), "application/json");
     } else if (style || set) {
         http_response_last_modified(resp, dataset_loaded_at(ds));
-        api_send_json(resp, style ? tilejson(style, t, ds, base) : tileset_json(set, ds, base),
+        api_send_json(resp,
+                      style ? tilejson(style, t, ds, base, query) : tileset_json(set, ds, base),
                       "application/json");
     } else {
         http_error(resp, 404, "no style or tile set '%s'; see /tiles", id);

@@ -13,10 +13,14 @@
 
 #define DEFAULT_FONT "DejaVu Sans"
 
-/* A piece of text-field: literal text, or a {field} token (text NULL). */
+/* A piece of text-field: literal text, or a {field} token (text NULL):
+ * the first of its fields that the feature has (["coalesce", ["get", a],
+ * ["get", b]] gives two). */
+#define TEXT_FIELDS 4
 typedef struct text_part {
     char *text;
-    field_ref_t field;
+    field_ref_t field[TEXT_FIELDS];
+    size_t nfields;
 } text_part_t;
 
 struct style_layer {
@@ -39,7 +43,8 @@ struct style_layer {
 
 struct style {
     char *file, *id, *title;
-    json_t *doc; /* the file as read, for the browser's copy (style_document) */
+    char lang[24]; /* of a variant (style_localize): "de", "de+bilingual"; "" */
+    json_t *doc;   /* the file as read, for the browser's copy (style_document) */
     style_layer_t *layers;
     size_t nlayers;
 };
@@ -259,28 +264,74 @@ static int add_text_part(style_layer_t *l, const char *s, size_t n, bool field)
     if (parts == NULL) return -1;
     l->text = parts;
     text_part_t *t = &parts[l->ntext];
+    memset(t, 0, sizeof(*t));
     char *copy = strndup(s, n);
     if (copy == NULL) return -1;
     t->text = field ? NULL : copy;
-    t->field.name = field ? copy : NULL;
-    atomic_init(&t->field.hint, -1);
+    t->field[0].name = field ? copy : NULL;
+    t->nfields = field;
+    atomic_init(&t->field[0].hint, -1);
     l->ntext++;
     return 0;
 }
 
+/* Another field for the last part to fall back on. */
+static int add_fallback(style_layer_t *l, const char *name)
+{
+    text_part_t *t = &l->text[l->ntext - 1];
+    if ((t->field[t->nfields].name = strdup(name)) == NULL) return -1;
+    atomic_init(&t->field[t->nfields].hint, -1);
+    t->nfields++;
+    return 0;
+}
+
+static const char *get_field(json_t *v) /* the field of ["get", "field"], or NULL */
+{
+    json_t *op = json_array_get(v, 0), *field = json_array_get(v, 1);
+    return json_array_size(v) == 2 && json_is_string(op) &&
+                   strcmp(json_string_value(op), "get") == 0 && json_is_string(field)
+               ? json_string_value(field)
+               : NULL;
+}
+
+/* ["coalesce", ["get", a], ["get", b], ...]: one part, the first field the
+ * feature has. */
+static int parse_coalesce(json_t *v, style_layer_t *l, const char *where, error_t *err)
+{
+    size_t n = json_array_size(v);
+    for (size_t i = 1; i < n; i++)
+        if (get_field(json_array_get(v, i)) == NULL || n - 1 > TEXT_FIELDS)
+            return error_set(err, ERR_INVALID,
+                             "%s: a text-field \"coalesce\" takes 1 to %d [\"get\", \"field\"]",
+                             where, TEXT_FIELDS);
+    const char *first = get_field(json_array_get(v, 1));
+    if (n < 2 || add_text_part(l, first, strlen(first), true))
+        return n < 2 ? error_set(err, ERR_INVALID, "%s: an empty \"coalesce\"", where)
+                     : error_set(err, ERR_NOMEM, "out of memory");
+    for (size_t i = 2; i < n; i++)
+        if (add_fallback(l, get_field(json_array_get(v, i))))
+            return error_set(err, ERR_NOMEM, "out of memory");
+    return ERR_OK;
+}
+
 /* "{name} ({population})": literal text and {field} tokens; a '{' without
- * its '}' is text. ["get", "name"] is the same as "{name}". */
+ * its '}' is text. ["get", "name"] is the same as "{name}"; ["coalesce",
+ * ["get", ...], ...] reads the first of the fields the feature has. */
 static int parse_text(json_t *v, style_layer_t *l, const char *where, error_t *err)
 {
-    json_t *field = json_array_get(v, 1);
-    if (json_is_array(v) && json_array_size(v) == 2 && json_is_string(json_array_get(v, 0)) &&
-        strcmp(json_string_value(json_array_get(v, 0)), "get") == 0 && json_is_string(field))
-        return add_text_part(l, json_string_value(field), json_string_length(field), true)
+    const char *field = get_field(v);
+    if (field)
+        return add_text_part(l, field, strlen(field), true)
                    ? error_set(err, ERR_NOMEM, "out of memory")
                    : ERR_OK;
+    json_t *op = json_array_get(v, 0);
+    if (json_is_string(op) && strcmp(json_string_value(op), "coalesce") == 0)
+        return parse_coalesce(v, l, where, err);
     if (!json_is_string(v))
         return error_set(err, ERR_INVALID,
-                         "%s: want a string with {field} tokens or [\"get\", \"field\"]", where);
+                         "%s: want a string with {field} tokens, [\"get\", \"field\"] or "
+                         "[\"coalesce\", [\"get\", \"field\"], ...]",
+                         where);
     const char *s = json_string_value(v);
     while (*s) {
         const char *open = strchr(s, '{'), *close = open ? strchr(open + 1, '}') : NULL;
@@ -578,6 +629,61 @@ const json_t *style_document(const style_t *s)
     return s->doc;
 }
 
+const char *style_lang(const style_t *s)
+{
+    return s->lang;
+}
+
+bool style_lang_known(const char *lang)
+{
+    static const char *const langs[] = STYLE_LANGS;
+    for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
+        if (strcmp(lang, langs[i]) == 0) return true;
+    return false;
+}
+
+/* The label of a layer in the language: ["coalesce", ["get",
+ * "name_bilingual"], ["get", "name_<lang>"], ["get", "name"]], the first
+ * two as asked. */
+static json_t *localized_name(const char *lang, bool bilingual)
+{
+    json_t *e = json_pack("[s]", "coalesce");
+    char field[32];
+    if (bilingual) json_array_append_new(e, json_pack("[ss]", "get", "name_bilingual"));
+    snprintf(field, sizeof(field), "name_%s", lang ? lang : "");
+    if (lang) json_array_append_new(e, json_pack("[ss]", "get", field));
+    json_array_append_new(e, json_pack("[ss]", "get", "name"));
+    return e;
+}
+
+static json_t *localize_document(const json_t *doc, const char *lang, bool bilingual)
+{
+    json_t *copy = json_deep_copy(doc), *layer;
+    size_t i;
+    json_array_foreach(json_object_get(copy, "layers"), i, layer)
+    {
+        json_t *layout = json_object_get(layer, "layout");
+        json_t *text = json_object_get(layout, "text-field");
+        const char *field = json_is_string(text) ? json_string_value(text) : get_field(text);
+        if (field && strcmp(field, json_is_string(text) ? "{name}" : "name") == 0)
+            json_object_set_new(layout, "text-field", localized_name(lang, bilingual));
+    }
+    return copy;
+}
+
+int style_localize(const style_t *base, const char *lang, bool bilingual, style_t **out,
+                   error_t *err)
+{
+    *out = NULL;
+    json_t *doc = localize_document(base->doc, lang, bilingual);
+    if (doc == NULL) return error_set(err, ERR_NOMEM, "out of memory");
+    int rc = build(doc, base->file, out, err); /* takes doc */
+    if (rc == ERR_OK)
+        snprintf((*out)->lang, sizeof((*out)->lang), "%s%s", lang ? lang : "",
+                 bilingual ? "+bilingual" : "");
+    return rc;
+}
+
 style_t *style_destroy(style_t *s)
 {
     if (s == NULL) return NULL;
@@ -591,7 +697,8 @@ style_t *style_destroy(style_t *s)
             expr_free(l->props[p]);
         for (size_t t = 0; t < l->ntext; t++) {
             free(l->text[t].text);
-            free(l->text[t].field.name);
+            for (size_t k = 0; k < l->text[t].nfields; k++)
+                free(l->text[t].field[k].name);
         }
         free(l->text);
         free(l->font);
@@ -773,7 +880,11 @@ bool style_text(const style_layer_t *l, const layer_t *data, const feature_t *f,
         const text_part_t *t = &l->text[i];
         const char *s = t->text;
         char num[32];
-        int k = s == NULL && data && f ? field_index(&t->field, data) : -1;
+        int k = -1;
+        for (size_t j = 0; s == NULL && data && f && j < t->nfields && k < 0; j++) {
+            k = field_index(&t->field[j], data);
+            if (k >= 0 && f->values[k].is_null) k = -1; /* on to the next */
+        }
         if (s == NULL && (k < 0 || f->values[k].is_null))
             s = "";
         else if (s == NULL) {
@@ -839,8 +950,9 @@ static int check_layer(check_t *k, style_layer_t *l)
         if ((rc = expr_each_field(l->props[p], check_field, k)) != ERR_OK) return rc;
     }
     k->what = "layout 'text-field'";
-    for (size_t t = 0; t < l->ntext; t++)
-        if (l->text[t].text == NULL && (rc = check_field(&l->text[t].field, k)) != ERR_OK)
+    for (size_t t = 0; t < l->ntext; t++) /* the last field: those before may be missing */
+        if (l->text[t].text == NULL &&
+            (rc = check_field(&l->text[t].field[l->text[t].nfields - 1], k)) != ERR_OK)
             return rc;
     return ERR_OK;
 }

