@@ -1,17 +1,20 @@
 // The coopmap viewer: coopmap's tiles (raster PNG, or vector tiles drawn
 // in the browser by MapLibre GL JS), the towns, regions and a cooperation
 // network picked by model, town popups with metrics and distances, a
-// measuring tool, a legend and a permalink in the URL hash.
+// measuring tool, a legend, a town search over all the towns' names, and a
+// permalink in the URL hash; in Slovenian, German, Hungarian or English
+// (web/i18n.js), the map's labels too.
 "use strict";
 (function () {
   const C = window.coopmapCommon;
+  const I = window.coopmapI18n, t = I.t;
   const MODELS = ["complete", "knn", "within", "mst", "delaunay", "gabriel", "rng", "edges"];
 
-  // --- state and permalink: #map=zoom/lat/lon&style=..&vec=1&model=..&k=..&km=..&cb=1&show=..
+  // --- state and permalink: #map=zoom/lat/lon&style=..&vec=1&model=..&k=..&km=..&cb=1&show=..&lang=..
   // The light basemap by default: the default style draws the MST itself,
   // which would show under whatever model is picked here.
   const state = { zoom: 9, lat: 46.9, lon: 16.15, style: "light", vec: false, model: "mst", k: 3,
-                  km: 25, cb: false, show: ["towns", "network"] };
+                  km: 25, cb: false, show: ["towns", "network"], lang: "en" };
   (function readHash() {
     const h = new URLSearchParams(location.hash.slice(1));
     const m = (h.get("map") || "").split("/").map(Number);
@@ -23,7 +26,17 @@
     if (+h.get("km") > 0) state.km = +h.get("km");
     state.cb = h.get("cb") === "1";
     if (h.has("show")) state.show = h.get("show").split(",").filter(Boolean);
+    state.lang = I.use(I.choose(h.get("lang"), navigator.languages));
   })();
+  document.documentElement.lang = state.lang;
+  document.title = t("title") + " · coopmap";
+  document.getElementById("map").setAttribute("aria-label", t("mapLabel"));
+  // The map's labels in the same language (English labels are the names).
+  const langQuery = state.lang === "en" ? "" : "?lang=" + state.lang;
+  // A town's name in the language, and all its other names.
+  const nameOf = (p) => p["name_" + state.lang] || p.name;
+  const allNames = (p) => [...new Set([p.name, p.name_local, p.name_sl, p.name_de, p.name_hu, p.name_en,
+                                       p.name_bilingual, p.geonames_name].filter(Boolean))];
   // What to show at start; state.show then follows the layer control.
   const initialShow = state.show.slice();
   function writeHash() {
@@ -32,7 +45,7 @@
       map: [map.getZoom(), c.lat.toFixed(4), c.lng.toFixed(4)].join("/"), style: state.style,
       vec: state.vec ? "1" : "0",
       model: state.model, k: state.k, km: state.km, cb: state.cb ? "1" : "0",
-      show: state.show.join(","),
+      show: state.show.join(","), lang: state.lang,
     });
     history.replaceState(null, "", "#" + h.toString().replace(/%2F/g, "/").replace(/%2C/g, ","));
   }
@@ -57,7 +70,7 @@
   const overlays = {};
   const layers = L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
   function vectorLayer(s) {
-    const layer = L.maplibreGL({ style: "/styles/" + encodeURIComponent(s.id) + ".json",
+    const layer = L.maplibreGL({ style: "/styles/" + encodeURIComponent(s.id) + ".json" + langQuery,
                                  attribution: "coopmap vector tiles" });
     layer.once("add", () => layer.getMaplibreMap().once("idle", () => layer.fire("load")));
     return layer;
@@ -65,12 +78,12 @@
   C.getJSON("/tiles").then(async (list) => {
     for (const s of list.styles) {
       const tj = await C.getJSON("/tiles/" + encodeURIComponent(s.id) + ".json");
-      bases[s.title] = C.tileLayer(s.id, tj);
+      bases[s.title] = C.tileLayer(s.id, tj, langQuery);
       bases[s.title].styleId = s.id;
       layers.addBaseLayer(bases[s.title], s.title);
     }
     for (const s of window.maplibregl && L.maplibreGL ? list.styles : []) {
-      const title = s.title + " (vector)";
+      const title = s.title + " " + t("vector");
       bases[title] = vectorLayer(s);
       bases[title].styleId = s.id;
       bases[title].vector = true;
@@ -94,19 +107,19 @@
       radius: 3.5 + Math.min(4, Math.sqrt((f.properties.population || 0) / 1500)),
       className: "town-marker", color: "#1f1f1f", weight: 2, pane: "towns",
       fillColor: f.properties.project_partner ? "#1f1f1f" : "#ffffff", fillOpacity: 1,
-      keyboard: true, title: f.properties.name,
+      keyboard: true, title: nameOf(f.properties),
     }),
     onEachFeature: (f, layer) => {
       towns[f.properties.name] = layer;
       townById[String(f.id)] = f;
-      layer.bindTooltip(f.properties.name);
+      layer.bindTooltip(nameOf(f.properties));
       layer.bindPopup(() => popupContent(f), { maxWidth: 320 });
       layer.on("popupopen", () => fillDistances(f, layer));
       layer.on("click", (e) => { if (measuring) { L.DomEvent.stop(e); measureClick(e.latlng); } });
     },
   });
-  overlays["Towns"] = townsLayer;
-  layers.addOverlay(townsLayer, "Towns");
+  overlays[t("towns")] = townsLayer;
+  layers.addOverlay(townsLayer, t("towns"));
   C.getJSON("/collections/towns/items?limit=1000").then((fc) => {
     townsLayer.addData(fc);
     if (initialShow.includes("towns")) townsLayer.addTo(map);
@@ -119,7 +132,7 @@
     style: (f) => ({ color: "#5e5a54", weight: f.properties.level === 2 ? 2 : 1, fill: false }),
     onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name + " (" + f.properties.code + ")"),
   });
-  layers.addOverlay(regionsLayer, "Regions (NUTS 2/3)");
+  layers.addOverlay(regionsLayer, t("regions"));
   let regionsLoaded = false;
   map.on("overlayadd", (e) => {
     if (e.layer === regionsLayer && !regionsLoaded) {
@@ -139,7 +152,7 @@
 
   // --- network
   const networkGroup = L.layerGroup();
-  layers.addOverlay(networkGroup, "Network");
+  layers.addOverlay(networkGroup, t("networkLayer"));
   if (initialShow.includes("network")) networkGroup.addTo(map);
 
   function networkQuery() {
@@ -170,12 +183,13 @@
         ? { className: "network-edge", color: "#D55E00", weight: 3, opacity: 0.9 }
         : { className: "network-edge", color: "#0072B2", weight: 2, opacity: 0.9, dashArray: "6 4" },
       onEachFeature: (f, layer) => layer.bindTooltip(
-        f.properties.from + " – " + f.properties.to + ": " + f.properties.distance_km.toFixed(1) + " km"),
+        f.properties.from + " – " + f.properties.to + ": " +
+        f.properties.distance_km.toLocaleString(state.lang, { maximumFractionDigits: 1 }) + " km"),
     });
     networkGroup.addLayer(networkLayer);
     const s = fc.summary;
-    countEl.textContent = s.edges + " ties, " + s.total_length_km.toFixed(0) + " km in all, " +
-      s.components + (s.components === 1 ? " component" : " components");
+    countEl.textContent = t("count", { edges: s.edges, components: s.components,
+      km: Math.round(s.total_length_km).toLocaleString(state.lang) });
     countEl.dataset.edges = s.edges;
     ready.network = true;
     document.body.dataset.networkReady = "true";
@@ -190,21 +204,100 @@
     onAdd: function () {
       const div = L.DomUtil.create("div", "panel picker");
       div.innerHTML =
-        '<h2>Cooperation network</h2>' +
-        '<label>Model <select id="model" aria-label="Network model">' +
-        MODELS.map((m) => '<option value="' + m + '">' + m + "</option>").join("") + "</select></label>" +
-        '<label>k (knn) <input id="k" type="number" min="1" max="23" step="1"></label>' +
-        '<label>km (within) <input id="km" type="number" min="1" max="500" step="1"></label>' +
-        '<label><input id="cross-border" type="checkbox"> cross-border ties only</label>' +
+        "<h2>" + esc(t("network")) + "</h2>" +
+        "<label>" + esc(t("model")) + ' <select id="model" aria-label="' + esc(t("modelLabel")) + '">' +
+        MODELS.map((m) => '<option value="' + m + '">' + esc(t("model." + m)) + "</option>").join("") +
+        "</select></label>" +
+        "<label>" + esc(t("k")) + ' <input id="k" type="number" min="1" max="23" step="1"></label>' +
+        "<label>" + esc(t("km")) + ' <input id="km" type="number" min="1" max="500" step="1"></label>' +
+        '<label><input id="cross-border" type="checkbox"> ' + esc(t("crossBorder")) + "</label>" +
         '<div class="count" id="edge-count" aria-live="polite"></div>' +
-        '<button id="measure" type="button" aria-pressed="false">Measure distance</button>' +
-        '<div class="count" id="measure-out" aria-live="polite"></div>';
+        '<button id="measure" type="button" aria-pressed="false">' + esc(t("measure")) + "</button>" +
+        '<div class="count" id="measure-out" aria-live="polite"></div>' +
+        "<label>" + esc(t("language")) + ' <select id="lang">' +
+        I.LANGS.map((l) => '<option value="' + l + '" lang="' + l + '">' + esc(I.NAMES[l]) + "</option>").join("") +
+        "</select></label>";
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
     },
   });
+  // --- the town search: any of a town's names, without case or accents
+  // ("pettau" finds Ptuj, "ormoz" Ormož); a combobox with a listbox.
+  const Search = L.Control.extend({
+    options: { position: "topleft" },
+    onAdd: function () {
+      const div = L.DomUtil.create("div", "panel search");
+      div.innerHTML = '<label for="town-search">' + esc(t("search")) + "</label>" +
+        '<input id="town-search" type="search" role="combobox" autocomplete="off" aria-expanded="false" ' +
+        'aria-autocomplete="list" aria-controls="town-results" aria-label="' + esc(t("searchLabel")) + '">' +
+        '<ul id="town-results" role="listbox" aria-label="' + esc(t("towns")) + '" hidden></ul>' +
+        '<div class="count" id="search-none" aria-live="polite"></div>';
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    },
+  });
+  new Search().addTo(map);
   new Picker().addTo(map);
+  const searchEl = document.getElementById("town-search"), resultsEl = document.getElementById("town-results");
+  const noneEl = document.getElementById("search-none");
+  let found = [], active = -1;
+  function matches(text) {
+    const q = I.fold(text).trim();
+    if (!q) return [];
+    const hits = [];
+    for (const f of Object.values(townById)) {
+      const names = allNames(f.properties), folded = names.map(I.fold);
+      const i = folded.findIndex((n) => n.startsWith(q)), j = folded.findIndex((n) => n.includes(q));
+      if (j >= 0) hits.push({ f: f, prefix: i >= 0, via: names[i >= 0 ? i : j] });
+    }
+    return hits.sort((a, b) => (b.prefix - a.prefix) || (b.f.properties.population - a.f.properties.population))
+      .slice(0, 8);
+  }
+  function showResults() {
+    found = matches(searchEl.value);
+    active = found.length ? 0 : -1;
+    resultsEl.innerHTML = found.map((h, i) => {
+      const shown = nameOf(h.f.properties);
+      return '<li role="option" id="town-option-' + i + '" data-town="' + esc(h.f.properties.name) + '"' +
+        (i === active ? ' aria-selected="true"' : "") + ">" + esc(shown) +
+        (h.via !== shown ? ' <span class="via">' + esc(h.via) + "</span>" : "") + "</li>";
+    }).join("");
+    resultsEl.hidden = found.length === 0;
+    searchEl.setAttribute("aria-expanded", String(found.length > 0));
+    searchEl.setAttribute("aria-activedescendant", active >= 0 ? "town-option-" + active : "");
+    noneEl.textContent = searchEl.value.trim() && !found.length ? t("noTown") : "";
+  }
+  function pick(h) {
+    const [lon, lat] = h.f.geometry.coordinates;
+    map.setView([lat, lon], Math.max(map.getZoom(), 11));
+    towns[h.f.properties.name].openPopup();
+    searchEl.value = nameOf(h.f.properties);
+    resultsEl.hidden = true;
+    searchEl.setAttribute("aria-expanded", "false");
+  }
+  searchEl.addEventListener("input", showResults);
+  searchEl.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!found.length) return;
+      active = (active + (e.key === "ArrowDown" ? 1 : found.length - 1)) % found.length;
+      [...resultsEl.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+      searchEl.setAttribute("aria-activedescendant", "town-option-" + active);
+      e.preventDefault();
+    } else if (e.key === "Enter" && found.length) {
+      pick(found[Math.max(active, 0)]);
+      e.preventDefault();
+    } else if (e.key === "Escape") {
+      resultsEl.hidden = true;
+      searchEl.setAttribute("aria-expanded", "false");
+    }
+  });
+  resultsEl.addEventListener("click", (e) => {
+    const li = e.target.closest("li[data-town]");
+    const h = li && found.find((x) => x.f.properties.name === li.dataset.town);
+    if (h) pick(h);
+  });
   countEl = document.getElementById("edge-count");
   const modelEl = document.getElementById("model"), kEl = document.getElementById("k");
   const kmEl = document.getElementById("km"), cbEl = document.getElementById("cross-border");
@@ -212,6 +305,14 @@
   kEl.value = state.k;
   kmEl.value = state.km;
   cbEl.checked = state.cb;
+  // Another language: the same view, permalink and all, in it.
+  const langEl = document.getElementById("lang");
+  langEl.value = state.lang;
+  langEl.addEventListener("change", () => {
+    state.lang = langEl.value;
+    writeHash();
+    location.reload();
+  });
   function pickerChanged() {
     state.model = modelEl.value;
     state.k = Math.max(1, parseInt(kEl.value, 10) || 3);
@@ -226,29 +327,38 @@
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
   }
+  function num(x, digits) {
+    return x != null ? x.toLocaleString(state.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–";
+  }
   function popupContent(f) {
     const p = f.properties, m = townMetrics[String(f.id)] || {};
-    const names = [...new Set([p.name_local, p.geonames_name].filter((n) => n && n !== p.name))];
-    return '<div class="popup"><h3>' + esc(p.name) + "</h3>" +
+    const heading = nameOf(p), names = allNames(p).filter((n) => n !== heading);
+    const row = (k, v) => "<tr><td>" + esc(t(k)) + "</td><td>" + v + "</td></tr>";
+    return '<div class="popup"><h3>' + esc(heading) + "</h3>" +
       (names.length ? '<div class="names">' + names.map(esc).join(" · ") + "</div>" : "") +
       "<table>" +
-      "<tr><td>Country</td><td>" + esc(p.country) + "</td></tr>" +
-      "<tr><td>Region</td><td>" + esc(p.nuts3_name) + " (" + esc(p.nuts3) + "), " + esc(p.nuts2_name) + "</td></tr>" +
-      "<tr><td>Population</td><td>" + (p.population != null ? p.population.toLocaleString("en") : "–") + "</td></tr>" +
-      (p.project_partner ? "<tr><td>Partner</td><td>" + esc(p.project_partner) + "</td></tr>" : "") +
-      "<tr><td>Degree</td><td>" + (m.degree ?? "–") + " (" + esc(state.model) + ")</td></tr>" +
-      "<tr><td>Betweenness</td><td>" + (m.betweenness != null ? m.betweenness.toFixed(3) : "–") + "</td></tr>" +
-      "<tr><td>Closeness</td><td>" + (m.closeness != null ? m.closeness.toFixed(4) : "–") + "</td></tr>" +
-      '</table><div class="dists" id="dists-' + esc(f.id) + '">Distances…</div></div>';
+      row("country", esc(countryNames[p.country] || p.country)) +
+      row("region", esc(p.nuts3_name) + " (" + esc(p.nuts3) + "), " + esc(p.nuts2_name)) +
+      row("population", num(p.population, 0)) +
+      (p.project_partner ? row("partner", esc(p.project_partner)) : "") +
+      row("degree", (m.degree ?? "–") + " (" + esc(t("model." + state.model)) + ")") +
+      row("betweenness", num(m.betweenness, 3)) +
+      row("closeness", num(m.closeness, 4)) +
+      '</table><div class="dists" id="dists-' + esc(f.id) + '">' + esc(t("distancesLoading")) + "</div></div>";
   }
+  // The countries' names in the language (Unicode CLDR's, in the data).
+  const countryNames = {};
+  C.getJSON("/collections/countries/items?limit=100&properties=code,name,name_" + state.lang).then((fc) =>
+    fc.features.forEach((f) => { countryNames[f.properties.code] = f.properties["name_" + state.lang] || f.properties.name; }));
   async function fillDistances(f, layer) {
     const d = await C.getJSON("/distances?from=" + encodeURIComponent(f.id));
     const rows = d.pairs.filter((p) => p.to !== f.properties.name)
       .sort((a, b) => a.distance_km - b.distance_km);
     const el = layer.getPopup().getElement().querySelector(".dists");
-    el.innerHTML = "<table><caption>Geodesic distances</caption>" + rows.map((p) =>
+    const shown = (name) => { const f = towns[name] && towns[name].feature; return f ? nameOf(f.properties) : name; };
+    el.innerHTML = "<table><caption>" + esc(t("distances")) + "</caption>" + rows.map((p) =>
       '<tr data-town="' + esc(p.to) + '" data-metres="' + Math.round(p.distance_km * 1000) + '"><td>' +
-      esc(p.to) + '</td><td class="km">' + p.distance_km.toFixed(1) + " km</td></tr>").join("") + "</table>";
+      esc(shown(p.to)) + '</td><td class="km">' + num(p.distance_km, 1) + " km</td></tr>").join("") + "</table>";
     document.body.dataset.popupReady = "true";
   }
 
@@ -260,17 +370,17 @@
     measurePts = [];
     measureBtn.setAttribute("aria-pressed", String(measuring));
     map.getContainer().classList.toggle("measuring", measuring);
-    measureOut.textContent = measuring ? "Click two places or towns." : "";
+    measureOut.textContent = measuring ? t("measureFirst") : "";
     if (measureLine) { map.removeLayer(measureLine); measureLine = null; }
   });
   async function measureClick(latlng) {
     measurePts.push(latlng);
-    if (measurePts.length < 2) { measureOut.textContent = "Now the second place."; return; }
+    if (measurePts.length < 2) { measureOut.textContent = t("measureSecond"); return; }
     const [a, b] = measurePts;
     const g = await C.getJSON("/geodesic?from=" + a.lng + "," + a.lat + "&to=" + b.lng + "," + b.lat);
     if (measureLine) map.removeLayer(measureLine);
     measureLine = L.polyline([a, b], { color: "#222", weight: 2, dashArray: "2 6" }).addTo(map);
-    measureOut.textContent = g.distance_km.toFixed(2) + " km (geodesic, WGS84)";
+    measureOut.textContent = t("measured", { km: num(g.distance_km, 2) });
     measurePts = [];
   }
   map.on("click", (e) => { if (measuring) measureClick(e.latlng); });
@@ -284,12 +394,12 @@
   };
   legend.update = function () {
     if (!this.div) return;
-    this.div.innerHTML = "<h2>Legend</h2>" +
-      '<div><span class="swatch cross"></span>cross-border tie</div>' +
-      '<div><span class="swatch domestic"></span>tie within a country</div>' +
-      '<div><span class="dot member"></span>member town (size: population)</div>' +
-      '<div><span class="dot partner"></span>project partner town</div>' +
-      (state.style === "default" ? "<div><small>the default map also draws the MST</small></div>" : "");
+    this.div.innerHTML = "<h2>" + esc(t("legend")) + "</h2>" +
+      '<div><span class="swatch cross"></span>' + esc(t("legendCross")) + "</div>" +
+      '<div><span class="swatch domestic"></span>' + esc(t("legendDomestic")) + "</div>" +
+      '<div><span class="dot member"></span>' + esc(t("legendMember")) + "</div>" +
+      '<div><span class="dot partner"></span>' + esc(t("legendPartner")) + "</div>" +
+      (state.style === "default" ? "<div><small>" + esc(t("legendMst")) + "</small></div>" : "");
   };
   legend.addTo(map);
   map.on("moveend", writeHash);

@@ -84,19 +84,27 @@ if [ -n "$summary" ]; then
 else
     not_ok "browser run printed its summary (exit $rc$([ "$rc" -eq 124 ] && echo ', timed out'))"
 fi
+# run_node NAME SCRIPT SECONDS: another browser run (BASE and the screenshot
+# directory as arguments), its counts joining this script's.
+run_node() {
+    local rc summary
+    set +e
+    CHROMIUM="$CHROMIUM" timeout -k 10 "$3" node "$HERE/$2" "${BASE%/}" \
+        "${COOPMAP_BUILD:-${TMPDIR:-/tmp}}/screenshots" 2>&1 | tee "$WORK/$1.out"
+    rc=${PIPESTATUS[0]}
+    set -e
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/$1.out" | tail -1 || true)
+    if [ -n "$summary" ]; then
+        PASSES=$((PASSES + $(echo "$summary" | cut -d' ' -f1)))
+        FAILURES=$((FAILURES + $(echo "$summary" | cut -d' ' -f3)))
+    else
+        not_ok "the $1 run printed its summary (exit $rc$([ "$rc" -eq 124 ] && echo ', timed out'))"
+    fi
+}
 # MapLibre GL JS on coopmap's vector tiles, style and glyphs.
-set +e
-CHROMIUM="$CHROMIUM" timeout -k 10 150 node "$HERE/test_maplibre.mjs" "${BASE%/}" \
-    "${COOPMAP_BUILD:-${TMPDIR:-/tmp}}/screenshots" 2>&1 | tee "$WORK/maplibre.out"
-rc=${PIPESTATUS[0]}
-set -e
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/maplibre.out" | tail -1 || true)
-if [ -n "$summary" ]; then
-    PASSES=$((PASSES + $(echo "$summary" | cut -d' ' -f1)))
-    FAILURES=$((FAILURES + $(echo "$summary" | cut -d' ' -f3)))
-else
-    not_ok "the MapLibre run printed its summary (exit $rc$([ "$rc" -eq 124 ] && echo ', timed out'))"
-fi
+run_node maplibre test_maplibre.mjs 150
+# The viewer in its four languages, and its town search.
+run_node i18n test_i18n.mjs 120
 echo "# screenshots in ${COOPMAP_BUILD:-${TMPDIR:-/tmp}}/screenshots/"
 
 stop_server

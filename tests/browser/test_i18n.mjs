@@ -1,0 +1,157 @@
+// The viewer in its four languages, in Debian's headless Chromium:
+//   - web/i18n.js has every key in every language, none empty, the same
+//     {placeholders} in each (read by node itself, not through the page);
+//   - for each language (from the permalink): <html lang>, the panels, the
+//     layer switcher and the legend show no English text that the language
+//     translates; the tiles ask for labels in that language; a town popup
+//     has the town's name in it (name_<lang> from /collections/towns) and
+//     the country's (name_<lang> from /collections/countries);
+//   - the browser's language picks the UI language when the permalink
+//     does not (a context with locale hu-HU gets Hungarian);
+//   - the language select switches, and the permalink keeps it;
+//   - the town search finds a town by any of its names, without case or
+//     accents: "pettau" finds Ptuj, "ormoz" Ormož, "muraszombat" Murska
+//     Sobota; picking one opens its popup;
+//   - no console error, no failed request.
+//   node test_i18n.mjs BASE_URL SHOT_DIR
+// Prints ok / not ok lines and "N passed, M failed"; exits 1 on a failure.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import { chromium } from '../node/node_modules/playwright-core/index.mjs';
+
+const [base, shotDir] = process.argv.slice(2);
+let passed = 0, failed = 0;
+const check = (what, cond, detail = '') => {
+  if (cond) passed++; else failed++;
+  console.log(`${cond ? 'ok' : 'not ok'} - ${what}${detail ? ` (${detail})` : ''}`);
+};
+
+// The dictionaries, as the page gets them.
+const sandbox = { window: {} };
+vm.runInNewContext(fs.readFileSync(new URL('../../web/i18n.js', import.meta.url), 'utf8'), sandbox);
+const I = sandbox.window.coopmapI18n;
+const en = I.strings.en;
+const holes = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
+for (const lang of I.LANGS) {
+  const d = I.strings[lang];
+  const missing = Object.keys(en).filter((k) => !d[k]);
+  const extra = Object.keys(d).filter((k) => !(k in en));
+  const bad = Object.keys(en).filter((k) => d[k] && holes(d[k]) !== holes(en[k]));
+  check(`i18n ${lang}: all ${Object.keys(en).length} keys, none extra, the same placeholders`,
+    missing.length + extra.length + bad.length === 0, [...missing, ...extra, ...bad].join(', '));
+}
+
+const towns = (await (await fetch(`${base}/collections/towns/items?limit=1000`)).json()).features;
+const countries = (await (await fetch(`${base}/collections/countries/items?limit=100`)).json()).features;
+const ptuj = towns.find((f) => f.properties.name === 'Ptuj');
+
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'coopmap-i18n-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 30000,
+  viewport: { width: 1024, height: 768 }, locale: 'en-US',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
+
+// Opens the viewer and waits for it; returns the page and what went wrong.
+async function open(ctx, hash) {
+  const page = await ctx.newPage();
+  const problems = [], tiles = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+  page.on('request', (r) => { if (/\/tiles\/[a-z]+\/\d+\//.test(r.url())) tiles.push(r.url()); });
+  await page.goto(`${base}/viewer${hash}`);
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 30000 });
+  return { page, problems, tiles };
+}
+
+// The viewer's own words on screen: panels, the layer switcher, the legend.
+const uiText = (page) => page.evaluate(() =>
+  [...document.querySelectorAll('.panel, .leaflet-control-layers')].map((e) => e.textContent).join('\n'));
+
+try {
+  for (const lang of I.LANGS) {
+    const { page, problems, tiles } = await open(context, `#map=10/46.5/15.9&style=light&lang=${lang}`);
+    check(`${lang}: <html lang=${lang}>`, (await page.evaluate(() => document.documentElement.lang)) === lang);
+    const text = await uiText(page);
+    // English words this language says otherwise must not be on screen.
+    const english = lang === 'en' ? [] : Object.keys(en)
+      .filter((k) => I.strings[lang][k] !== en[k] && !/\{/.test(en[k]) && !I.strings[lang][k].includes(en[k]))
+      .map((k) => en[k]).filter((s) => text.includes(s));
+    check(`${lang}: no untranslated text in the panels, layer switcher and legend`, english.length === 0,
+      english.slice(0, 5).join(' | '));
+    const own = (I.strings[lang].legend);
+    check(`${lang}: the legend says "${own}"`, text.includes(own));
+    const wantLang = lang === 'en' ? tiles.every((u) => !u.includes('lang=')) : tiles.every((u) => u.includes(`lang=${lang}`));
+    check(`${lang}: the ${tiles.length} tiles ask for labels in ${lang}`, tiles.length > 0 && wantLang, tiles[0]);
+    await page.evaluate(() => window.coopmap.clickTown('Ptuj'));
+    await page.waitForSelector('body[data-popup-ready="true"]', { state: 'attached', timeout: 20000 });
+    const popup = await page.evaluate(() => document.querySelector('.leaflet-popup-content').textContent);
+    const name = ptuj.properties[`name_${lang}`] || ptuj.properties.name;
+    const si = countries.find((f) => f.properties.code === 'SI').properties;
+    check(`${lang}: Ptuj's popup is headed "${name}" and says "${si[`name_${lang}`]}"`,
+      popup.startsWith(name) && popup.includes(si[`name_${lang}`]), popup.slice(0, 80));
+    check(`${lang}: no console error, no failed request`, problems.length === 0, problems.slice(0, 3).join(' | '));
+    if (shotDir && (lang === 'de' || lang === 'sl')) { // once the tiles and the popup's fade are done
+      fs.mkdirSync(shotDir, { recursive: true });
+      await page.waitForLoadState('networkidle', { timeout: 10000 }).catch(() => {});
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: path.join(shotDir, `viewer-${lang}.png`) });
+    }
+    await page.close();
+  }
+
+  // The language select switches, and the permalink keeps it.
+  {
+    const { page } = await open(context, '#map=9/46.9/16.15&lang=en');
+    await Promise.all([page.waitForEvent('load'), page.selectOption('#lang', 'sl')]);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 30000 });
+    check('the language select switches to Slovenian, kept in the permalink',
+      (await page.evaluate(() => document.documentElement.lang)) === 'sl' &&
+      (await page.evaluate(() => location.hash)).includes('lang=sl'));
+    // The search: any name, no case, no accents.
+    for (const [typed, want] of [['pettau', 'Ptuj'], ['ormoz', 'Ormož'], ['MURASZOMBAT', 'Murska Sobota'],
+      ['lendva', 'Lendava'], ['sankt gott', 'Szentgotthárd']]) {
+      await page.fill('#town-search', typed);
+      const first = await page.evaluate(() => {
+        const li = document.querySelector('#town-results li');
+        return li ? li.dataset.town : null;
+      });
+      check(`search "${typed}" finds ${want} first`, first === want, String(first));
+    }
+    await page.fill('#town-search', 'pettau');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-popup-ready="true"]', { state: 'attached', timeout: 20000 });
+    const popup = await page.evaluate(() => document.querySelector('.leaflet-popup-content').textContent);
+    check('Enter on the search opens that town\'s popup', popup.startsWith('Ptuj'), popup.slice(0, 40));
+    await page.fill('#town-search', 'atlantis');
+    check('a name no town has: the search says so',
+      (await page.textContent('#search-none')) === I.strings.sl.noTown);
+    await page.close();
+  }
+
+  // The browser's language, when the permalink has none.
+  const profile2 = fs.mkdtempSync(path.join(os.tmpdir(), 'coopmap-i18n-hu-'));
+  const ctx2 = await chromium.launchPersistentContext(profile2, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 30000,
+    viewport: { width: 800, height: 600 }, locale: 'hu-HU',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--lang=hu-HU', '--no-first-run'],
+  });
+  try {
+    const { page } = await open(ctx2, '');
+    check('a Hungarian browser gets the Hungarian viewer', (await page.evaluate(() => document.documentElement.lang)) === 'hu',
+      await page.evaluate(() => navigator.languages.join()));
+  } finally {
+    await ctx2.close();
+    fs.rmSync(profile2, { recursive: true, force: true });
+  }
+} catch (e) {
+  check('the i18n run completes', false, String(e).split('\n')[0]);
+} finally {
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
