@@ -55,13 +55,19 @@
   map.createPane("towns").style.zIndex = 450;
   const towns = {};         // name -> marker
   const townById = {};      // id -> feature
+  const townByName = {};    // name -> feature
   let townMetrics = {};     // id -> metrics in the current network
   let networkLayer = null;
   let networkSeq = 0;
   const ready = { towns: false, network: false, tiles: false };
   function markReady() {
+    if (ready.towns && ready.network && !tableDone) {
+      tableDone = true; // the first time; loadNetwork updates it afterwards
+      townsTable.update(networkQuery()).then(() => { document.body.dataset.tableReady = "true"; });
+    }
     if (ready.towns && ready.network && ready.tiles) document.body.dataset.ready = "true";
   }
+  let tableDone = false;
 
   // --- base layers: one per style from /tiles, as PNG tiles and, when
   // MapLibre GL JS is there, as vector tiles drawn in the browser from the
@@ -112,6 +118,7 @@
     onEachFeature: (f, layer) => {
       towns[f.properties.name] = layer;
       townById[String(f.id)] = f;
+      townByName[f.properties.name] = f;
       layer.bindTooltip(nameOf(f.properties));
       layer.bindPopup(() => popupContent(f), { maxWidth: 320 });
       layer.on("popupopen", () => fillDistances(f, layer));
@@ -191,6 +198,10 @@
     countEl.textContent = t("count", { edges: s.edges, components: s.components,
       km: Math.round(s.total_length_km).toLocaleString(state.lang) });
     countEl.dataset.edges = s.edges;
+    if (ready.network && ready.towns) {
+      document.body.dataset.tableReady = "false";
+      townsTable.update(networkQuery()).then(() => { document.body.dataset.tableReady = "true"; });
+    }
     ready.network = true;
     document.body.dataset.networkReady = "true";
     markReady();
@@ -269,10 +280,13 @@
     searchEl.setAttribute("aria-activedescendant", active >= 0 ? "town-option-" + active : "");
     noneEl.textContent = searchEl.value.trim() && !found.length ? t("noTown") : "";
   }
-  function pick(h) {
-    const [lon, lat] = h.f.geometry.coordinates;
+  function zoomTo(f) {
+    const [lon, lat] = f.geometry.coordinates;
     map.setView([lat, lon], Math.max(map.getZoom(), 11));
-    towns[h.f.properties.name].openPopup();
+    towns[f.properties.name].openPopup();
+  }
+  function pick(h) {
+    zoomTo(h.f);
     searchEl.value = nameOf(h.f.properties);
     resultsEl.hidden = true;
     searchEl.setAttribute("aria-expanded", "false");
@@ -384,6 +398,13 @@
     measurePts = [];
   }
   map.on("click", (e) => { if (measuring) measureClick(e.latlng); });
+
+  // --- the towns panel (web/towns-table.js)
+  const townsTable = window.coopmapTownsTable(map, {
+    t: t, lang: state.lang, nameOf: nameOf, towns: townByName,
+    countryName: (code) => countryNames[code] || code,
+    pick: (name) => zoomTo(townByName[name]),
+  });
 
   // --- legend matching the styles
   const legend = L.control({ position: "bottomright" });

@@ -50,7 +50,7 @@ const ptuj = towns.find((f) => f.properties.name === 'Ptuj');
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'coopmap-i18n-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, timeout: 30000,
-  viewport: { width: 1024, height: 768 }, locale: 'en-US',
+  viewport: { width: 1024, height: 768 }, locale: 'en-US', acceptDownloads: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
 });
 
@@ -129,6 +129,62 @@ try {
     await page.fill('#town-search', 'atlantis');
     check('a name no town has: the search says so',
       (await page.textContent('#search-none')) === I.strings.sl.noTown);
+    await page.close();
+  }
+
+  // The towns panel: /network/metrics's values, sorting, zooming, CSV.
+  {
+    const { page, problems } = await open(context, '#map=9/46.9/16.15&model=knn&k=3&lang=en');
+    await page.waitForSelector('body[data-table-ready="true"]', { state: 'attached', timeout: 20000 });
+    await page.click('#table-toggle');
+    const metrics = await (await fetch(`${base}/network/metrics?model=knn&k=3`)).json();
+    const matrix = await (await fetch(`${base}/distances`)).json();
+    const country = Object.fromEntries(towns.map((f) => [f.properties.name, f.properties.country]));
+    const nearest = {}; // worked out here: the closest town of another country
+    matrix.from.forEach((a, i) => {
+      let best = null;
+      matrix.to.forEach((b, j) => {
+        if (country[b.name] !== country[a.name] && (best === null || matrix.matrix_km[i][j] < matrix.matrix_km[i][best])) best = j;
+      });
+      nearest[a.name] = matrix.to[best].name;
+    });
+    const rows = await page.$$eval('#towns-table tbody tr', (trs) => trs.map((tr) => {
+      const v = (k) => tr.querySelector(`td[data-key="${k}"]`).dataset.value;
+      return { name: tr.dataset.town, degree: v('degree'), weighted: v('weighted_degree_km'),
+        closeness: v('closeness'), betweenness: v('betweenness'), nearest: v('nearest') };
+    }));
+    const wrong = metrics.nodes.filter((n) => {
+      const r = rows.find((x) => x.name === n.name);
+      return !r || +r.degree !== n.degree || +r.weighted !== n.weighted_degree_km || +r.closeness !== n.closeness ||
+        +r.betweenness !== n.betweenness || r.nearest !== nearest[n.name];
+    }).map((n) => n.name);
+    check(`the towns table: ${rows.length} rows with /network/metrics's values (knn, k=3) and the nearest town across a border`,
+      rows.length === metrics.nodes.length && wrong.length === 0, wrong.join(', '));
+    await page.click('#towns-table button[data-sort="betweenness"]');
+    const order = await page.$$eval('#towns-table tbody td[data-key="betweenness"]', (tds) => tds.map((td) => +td.dataset.value));
+    check('sorted by betweenness, highest first', order.every((x, i) => i === 0 || order[i - 1] >= x) &&
+      order[0] === Math.max(...metrics.nodes.map((n) => n.betweenness)));
+    await page.click('#towns-table button[data-sort="betweenness"]');
+    const up = await page.$$eval('#towns-table tbody td[data-key="betweenness"]', (tds) => tds.map((td) => +td.dataset.value));
+    check('a second click sorts lowest first', up.every((x, i) => i === 0 || up[i - 1] <= x));
+    await page.click('#towns-table button[data-zoom="Lenti"]');
+    await page.waitForSelector('.leaflet-popup-content h3', { timeout: 10000 });
+    check('a town in the table opens its popup', (await page.textContent('.leaflet-popup-content h3')) === 'Lenti');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#table-csv')]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+    const header = csv[0].split(',');
+    const parsed = csv.slice(1).map((l) => Object.fromEntries(
+      (l.match(/("([^"]|"")*"|[^,]*)(,|$)/g) || []).slice(0, header.length).map((c, i) =>
+        [header[i], c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"')])));
+    const csvWrong = metrics.nodes.filter((n) => {
+      const r = parsed.find((x) => x.town === n.name);
+      return !r || +r.degree !== n.degree || +r.betweenness !== n.betweenness || +r.closeness !== n.closeness ||
+        r.nearest_across_border !== nearest[n.name];
+    }).map((n) => n.name);
+    check(`the CSV download (${download.suggestedFilename()}): a header and ${parsed.length} rows equal to /network/metrics`,
+      header[0] === 'town' && parsed.length === metrics.nodes.length && csvWrong.length === 0, csvWrong.join(', '));
+    check('towns panel: no console error, no failed request', problems.length === 0, problems.slice(0, 3).join(' | '));
+    if (shotDir) await page.screenshot({ path: path.join(shotDir, 'viewer-table.png') });
     await page.close();
   }
 
