@@ -225,6 +225,8 @@
         '<div class="count" id="edge-count" aria-live="polite"></div>' +
         '<button id="measure" type="button" aria-pressed="false">' + esc(t("measure")) + "</button>" +
         '<div class="count" id="measure-out" aria-live="polite"></div>' +
+        '<div class="export">' + esc(t("export")) + ' <a id="export-png" download>PNG</a> ' +
+        '<a id="export-pdf" download>PDF</a> <button id="print" type="button">' + esc(t("print")) + "</button></div>" +
         "<label>" + esc(t("language")) + ' <select id="lang">' +
         I.LANGS.map((l) => '<option value="' + l + '" lang="' + l + '">' + esc(I.NAMES[l]) + "</option>").join("") +
         "</select></label>";
@@ -405,6 +407,27 @@
     countryName: (code) => countryNames[code] || code,
     pick: (name) => zoomTo(townByName[name]),
   });
+
+  // --- export: the view as /map.png and /map.pdf (same box, size, style and
+  // language), and a print layout (title, legend, scale bar, attribution:
+  // viewer.css's print rules)
+  L.control.scale({ position: "bottomright", imperial: false }).addTo(map);
+  const printTitle = L.DomUtil.create("h1", "print-title", document.body);
+  printTitle.textContent = t("title");
+  function exportLinks() {
+    const b = map.getBounds(), size = map.getSize();
+    const q = new URLSearchParams({
+      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(5)).join(","),
+      width: size.x, height: size.y, style: state.style,
+    });
+    if (state.lang !== "en") q.set("lang", state.lang);
+    document.getElementById("export-png").href = "/map.png?" + q;
+    document.getElementById("export-pdf").href = "/map.pdf?" + q;
+  }
+  map.on("moveend resize", exportLinks);
+  map.on("baselayerchange", exportLinks);
+  exportLinks();
+  document.getElementById("print").addEventListener("click", () => window.print());
 
   // --- legend matching the styles
   const legend = L.control({ position: "bottomright" });

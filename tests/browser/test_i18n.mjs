@@ -9,6 +9,13 @@
 //   - the browser's language picks the UI language when the permalink
 //     does not (a context with locale hu-HU gets Hungarian);
 //   - the language select switches, and the permalink keeps it;
+//   - the export links are the view as /map.png and /map.pdf (box, size,
+//     style, language: the PDF's text, read by pdftotext, has Pettau in
+//     German), and the print layout (Chromium's own PDF of the page) has
+//     the title, legend, scale bar and attribution, not the panels;
+//   - the towns panel has /network/metrics's values and the nearest town
+//     across a border (worked out here from /distances), sorts, zooms, and
+//     downloads the same rows as CSV;
 //   - the town search finds a town by any of its names, without case or
 //     accents: "pettau" finds Ptuj, "ormoz" Ormož, "muraszombat" Murska
 //     Sobota; picking one opens its popup;
@@ -19,6 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import { execFileSync } from 'node:child_process';
 import { chromium } from '../node/node_modules/playwright-core/index.mjs';
 
 const [base, shotDir] = process.argv.slice(2);
@@ -71,6 +79,47 @@ async function open(ctx, hash) {
 const uiText = (page) => page.evaluate(() =>
   [...document.querySelectorAll('.panel, .leaflet-control-layers')].map((e) => e.textContent).join('\n'));
 
+const pdfText = (file) => execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
+
+// The export links give the view (box, size, style, language) as PNG and
+// PDF; the print layout has the title, legend, scale bar and attribution.
+async function exportAndPrint(page, lang) {
+  const view = await page.evaluate(() => {
+    const b = window.coopmap.map.getBounds(), s = window.coopmap.map.getSize();
+    return { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], w: s.x, h: s.y,
+      png: document.getElementById('export-png').href, pdf: document.getElementById('export-pdf').href };
+  });
+  const q = new URL(view.png).searchParams;
+  const box = q.get('bbox').split(',').map(Number);
+  check(`${lang}: the PNG export is the view: its box, ${view.w}x${view.h} px, style and language`,
+    box.every((x, i) => Math.abs(x - view.bbox[i]) < 1e-4) && +q.get('width') === view.w &&
+    +q.get('height') === view.h && q.get('lang') === lang && q.get('style') === 'light', view.png);
+  const png = Buffer.from(await (await fetch(view.png)).arrayBuffer());
+  check(`${lang}: the PNG is a ${view.w}x${view.h} PNG`, png.subarray(1, 4).toString() === 'PNG' &&
+    png.readUInt32BE(16) === view.w && png.readUInt32BE(20) === view.h);
+  const pdfFile = path.join(os.tmpdir(), `coopmap-export-${process.pid}.pdf`);
+  fs.writeFileSync(pdfFile, Buffer.from(await (await fetch(view.pdf)).arrayBuffer()));
+  const labels = pdfText(pdfFile);
+  check(`${lang}: the PDF export labels Ptuj in ${lang} ("${ptuj.properties[`name_${lang}`]}")`,
+    labels.split('\n').includes(ptuj.properties[`name_${lang}`]));
+  await page.emulateMedia({ media: 'print' });
+  const shown = await page.evaluate(() => Object.fromEntries(['.print-title', '.legend', '.leaflet-control-scale',
+    '.leaflet-control-attribution', '.picker', '.search'].map((sel) => {
+    const e = document.querySelector(sel);
+    return [sel, !!e && getComputedStyle(e).display !== 'none' && e.getBoundingClientRect().width > 0];
+  })));
+  check(`${lang}: the print layout shows the title, legend, scale bar and attribution, not the panels`,
+    shown['.print-title'] && shown['.legend'] && shown['.leaflet-control-scale'] &&
+    shown['.leaflet-control-attribution'] && !shown['.picker'] && !shown['.search'], JSON.stringify(shown));
+  await page.pdf({ path: pdfFile, landscape: true, format: 'A4', printBackground: true });
+  const printed = pdfText(pdfFile);
+  check(`${lang}: the printed page has "${I.strings[lang].title}", "${I.strings[lang].legend}" and the attribution`,
+    printed.includes(I.strings[lang].title) && printed.includes(I.strings[lang].legend) && printed.includes('GeoNames'));
+  if (shotDir) fs.copyFileSync(pdfFile, path.join(shotDir, `viewer-print-${lang}.pdf`));
+  fs.rmSync(pdfFile, { force: true });
+  await page.emulateMedia({ media: 'screen' });
+}
+
 try {
   for (const lang of I.LANGS) {
     const { page, problems, tiles } = await open(context, `#map=10/46.5/15.9&style=light&lang=${lang}`);
@@ -94,6 +143,7 @@ try {
     check(`${lang}: Ptuj's popup is headed "${name}" and says "${si[`name_${lang}`]}"`,
       popup.startsWith(name) && popup.includes(si[`name_${lang}`]), popup.slice(0, 80));
     check(`${lang}: no console error, no failed request`, problems.length === 0, problems.slice(0, 3).join(' | '));
+    if (lang === 'de') await exportAndPrint(page, lang);
     if (shotDir && (lang === 'de' || lang === 'sl')) { // once the tiles and the popup's fade are done
       fs.mkdirSync(shotDir, { recursive: true });
       await page.waitForLoadState('networkidle', { timeout: 10000 }).catch(() => {});
