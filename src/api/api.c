@@ -35,6 +35,7 @@ static const http_route_t routes[] = {
     {"/map.pdf", api_map},
     {"/viewer", api_viewer},
     {"/embed", api_embed},
+    {"/embed/builder", api_embed_builder},
     {"/web/{file}", api_web_file},
     {"/assets/leaflet/{file}", api_leaflet},
     {"/assets/leaflet/images/{file}", api_leaflet_image},

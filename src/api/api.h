@@ -52,6 +52,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
 /* Browser pages and their assets (api_web.c). */
 void api_viewer(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_embed(const http_request_t *req, http_response_t *resp, void *ctx);
+void api_embed_builder(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_web_file(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_leaflet(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_leaflet_image(const http_request_t *req, http_response_t *resp, void *ctx);

@@ -94,6 +94,11 @@ void api_embed(const http_request_t *req, http_response_t *resp, void *ctx)
     send_page(req, resp, ctx, "embed.html");
 }
 
+void api_embed_builder(const http_request_t *req, http_response_t *resp, void *ctx)
+{
+    send_page(req, resp, ctx, "builder.html");
+}
+
 void api_web_file(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     (void)ctx;

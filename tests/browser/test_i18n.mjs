@@ -16,6 +16,10 @@
 //   - the towns panel has /network/metrics's values and the nearest town
 //     across a border (worked out here from /distances), sorts, zooms, and
 //     downloads the same rows as CSV;
+//   - the embed builder's code (town, zoom, language, bilingual labels,
+//     network) is what its preview shows, draws that map in a page of
+//     another origin (tiles with the labels asked for), and its <img>
+//     fallback is a PNG of the size given;
 //   - the town search finds a town by any of its names, without case or
 //     accents: "pettau" finds Ptuj, "ormoz" Ormož, "muraszombat" Murska
 //     Sobota; picking one opens its popup;
@@ -23,6 +27,7 @@
 //   node test_i18n.mjs BASE_URL SHOT_DIR
 // Prints ok / not ok lines and "N passed, M failed"; exits 1 on a failure.
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -235,6 +240,61 @@ try {
       header[0] === 'town' && parsed.length === metrics.nodes.length && csvWrong.length === 0, csvWrong.join(', '));
     check('towns panel: no console error, no failed request', problems.length === 0, problems.slice(0, 3).join(' | '));
     if (shotDir) await page.screenshot({ path: path.join(shotDir, 'viewer-table.png') });
+    await page.close();
+  }
+
+  // The embed builder: its code shows the chosen map on another origin.
+  {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`); });
+    await page.goto(`${base}/embed/builder?ui=de`);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 20000 });
+    check('the embed builder speaks German', (await page.textContent('h1')) === I.strings.de['builder.title']);
+    await page.selectOption('#town', 'Lendava');
+    await page.fill('#zoom', '11');
+    await page.selectOption('#lang', 'hu');
+    await page.check('#bilingual');
+    await page.selectOption('#network', 'mst');
+    await page.waitForFunction(() => document.getElementById('code-iframe').value.includes('network=mst'));
+    const code = await page.inputValue('#code-iframe'), img = await page.inputValue('#code-img');
+    const src = new URL(code.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&'));
+    const p = Object.fromEntries(src.searchParams);
+    check('the iframe code asks for Lendava, zoom 11, Hungarian bilingual labels, the MST',
+      src.pathname === '/embed' && p.town === 'Lendava' && p.zoom === '11' && p.lang === 'hu' &&
+      p.labels === 'bilingual' && p.network === 'mst', src.search);
+    check('the preview is that map', (await page.getAttribute('#preview', 'src')) === src.href);
+    const imgSrc = img.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&');
+    const png = Buffer.from(await (await fetch(imgSrc)).arrayBuffer());
+    check('the <img> code is a 600x400 PNG of the same place and labels',
+      png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) === 600 && png.readUInt32BE(20) === 400 &&
+      imgSrc.includes('lang=hu') && imgSrc.includes('labels=bilingual'), imgSrc);
+    if (shotDir) {
+      await page.frameLocator('#preview').locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 20000 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(shotDir, 'embed-builder.png'), fullPage: true });
+    }
+    // Pasted into a page of another origin.
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner town</title>
+<link rel="icon" href="data:,"></head><body><h1>Lendva</h1>${code}</body></html>`;
+    const other = http.createServer((req, res) => { res.writeHead(200, { 'Content-Type': 'text/html' }); res.end(html); });
+    await new Promise((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      const tiles = [];
+      const o = await context.newPage();
+      o.on('request', (r) => { if (/\/tiles\/[a-z]+\/\d+\//.test(r.url())) tiles.push(r.url()); });
+      o.on('pageerror', (e) => problems.push(String(e)));
+      await o.goto(`http://127.0.0.1:${other.address().port}/`);
+      const frame = await (await o.waitForSelector('iframe')).contentFrame();
+      await frame.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 20000 });
+      check(`on another origin the embed draws it: ${tiles.length} tiles with Hungarian bilingual labels`,
+        tiles.length > 0 && tiles.every((u) => u.includes('lang=hu') && u.includes('labels=bilingual')), tiles[0]);
+      await o.close();
+    } finally {
+      other.close();
+    }
+    check('embed builder: no error, no failed request', problems.length === 0, problems.slice(0, 3).join(' | '));
     await page.close();
   }
 
