@@ -215,7 +215,8 @@
     onAdd: function () {
       const div = L.DomUtil.create("div", "panel picker");
       div.innerHTML =
-        "<h2>" + esc(t("network")) + "</h2>" +
+        '<h2><button type="button" id="picker-toggle" aria-expanded="true" aria-controls="picker-body">' +
+        esc(t("network")) + '</button></h2><div id="picker-body">' +
         "<label>" + esc(t("model")) + ' <select id="model" aria-label="' + esc(t("modelLabel")) + '">' +
         MODELS.map((m) => '<option value="' + m + '">' + esc(t("model." + m)) + "</option>").join("") +
         "</select></label>" +
@@ -229,7 +230,7 @@
         '<a id="export-pdf" download>PDF</a> <button id="print" type="button">' + esc(t("print")) + "</button></div>" +
         "<label>" + esc(t("language")) + ' <select id="lang">' +
         I.LANGS.map((l) => '<option value="' + l + '" lang="' + l + '">' + esc(I.NAMES[l]) + "</option>").join("") +
-        "</select></label>";
+        "</select></label></div>";
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
@@ -315,6 +316,14 @@
     if (h) pick(h);
   });
   countEl = document.getElementById("edge-count");
+  // The panel folds away; on a phone it starts folded, leaving the map.
+  const pickerToggle = document.getElementById("picker-toggle"), pickerBody = document.getElementById("picker-body");
+  function foldPicker(folded) {
+    pickerBody.hidden = folded;
+    pickerToggle.setAttribute("aria-expanded", String(!folded));
+  }
+  pickerToggle.addEventListener("click", () => foldPicker(!pickerBody.hidden));
+  foldPicker(window.matchMedia("(max-width: 600px)").matches);
   const modelEl = document.getElementById("model"), kEl = document.getElementById("k");
   const kmEl = document.getElementById("km"), cbEl = document.getElementById("cross-border");
   modelEl.value = state.model;
@@ -360,7 +369,8 @@
       row("degree", (m.degree ?? "–") + " (" + esc(t("model." + state.model)) + ")") +
       row("betweenness", num(m.betweenness, 3)) +
       row("closeness", num(m.closeness, 4)) +
-      '</table><div class="dists" id="dists-' + esc(f.id) + '">' + esc(t("distancesLoading")) + "</div></div>";
+      '</table><div class="dists" id="dists-' + esc(f.id) + '" tabindex="0" role="region" aria-label="' +
+      esc(t("distances")) + '">' + esc(t("distancesLoading")) + "</div></div>";
   }
   // The countries' names in the language (Unicode CLDR's, in the data).
   const countryNames = {};

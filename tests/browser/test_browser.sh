@@ -103,8 +103,9 @@ run_node() {
 }
 # MapLibre GL JS on coopmap's vector tiles, style and glyphs.
 run_node maplibre test_maplibre.mjs 150
-# The viewer in its four languages, and its town search.
-run_node i18n test_i18n.mjs 120
+# The viewer for planners: four languages, search, towns panel, export,
+# print, the embed builder, accessibility, a phone.
+run_node planners test_planners.mjs 150
 echo "# screenshots in ${COOPMAP_BUILD:-${TMPDIR:-/tmp}}/screenshots/"
 
 stop_server

@@ -1,4 +1,4 @@
-// The viewer in its four languages, in Debian's headless Chromium:
+// The viewer for planners, in Debian's headless Chromium:
 //   - web/i18n.js has every key in every language, none empty, the same
 //     {placeholders} in each (read by node itself, not through the page);
 //   - for each language (from the permalink): <html lang>, the panels, the
@@ -23,8 +23,13 @@
 //   - the town search finds a town by any of its names, without case or
 //     accents: "pettau" finds Ptuj, "ormoz" Ormož, "muraszombat" Murska
 //     Sobota; picking one opens its popup;
+//   - axe-core (npm, pinned) finds no serious or critical accessibility
+//     violation in the viewer (a popup and the towns panel open), the
+//     builder and the embed;
+//   - on a 390x844 phone the map fills the screen and no two controls
+//     overlap (the screenshot is kept, to be looked at);
 //   - no console error, no failed request.
-//   node test_i18n.mjs BASE_URL SHOT_DIR
+//   node test_planners.mjs BASE_URL SHOT_DIR
 // Prints ok / not ok lines and "N passed, M failed"; exits 1 on a failure.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -79,6 +84,30 @@ async function open(ctx, hash) {
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 30000 });
   return { page, problems, tiles };
 }
+
+const axePath = new URL('../node/node_modules/axe-core/axe.min.js', import.meta.url).pathname;
+async function audit(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] }))
+    .violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, at: v.nodes[0] ? v.nodes[0].target.join(' ') : '' })));
+  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const lesser = found.filter((v) => !bad.includes(v)).map((v) => `${v.id} (${v.impact})`);
+  check(`${what}: axe-core finds no serious or critical violation (lesser: ${lesser.join(', ') || 'none'})`,
+    bad.length === 0, bad.map((v) => `${v.id} (${v.impact}) x${v.n}: ${v.at}`).join(' | '));
+}
+
+// Boxes of the visible controls that overlap.
+const overlaps = (page) => page.evaluate(() => {
+  const els = [...document.querySelectorAll('.leaflet-control')].filter((e) => e.getBoundingClientRect().width > 0 &&
+    getComputedStyle(e).display !== 'none' && getComputedStyle(e).visibility !== 'hidden');
+  const out = [];
+  els.forEach((a, i) => els.slice(i + 1).forEach((b) => {
+    const r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)
+      out.push(`${a.className} / ${b.className}`);
+  }));
+  return out;
+});
 
 // The viewer's own words on screen: panels, the layer switcher, the legend.
 const uiText = (page) => page.evaluate(() =>
@@ -295,6 +324,33 @@ try {
       other.close();
     }
     check('embed builder: no error, no failed request', problems.length === 0, problems.slice(0, 3).join(' | '));
+    await page.close();
+  }
+
+  // Accessibility, and a phone.
+  {
+    const { page } = await open(context, '#map=9/46.9/16.15&lang=de');
+    await page.evaluate(() => window.coopmap.clickTown('Ptuj'));
+    await page.waitForSelector('body[data-popup-ready="true"]', { state: 'attached', timeout: 20000 });
+    await page.waitForSelector('body[data-table-ready="true"]', { state: 'attached', timeout: 20000 });
+    await page.click('#table-toggle');
+    await audit(page, 'the viewer (German, a popup and the towns panel open)');
+    await page.goto(`${base}/embed/builder`);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 20000 });
+    await audit(page, 'the embed builder');
+    await page.goto(`${base}/embed?town=Ptuj&zoom=10&lang=sl`);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 20000 });
+    await audit(page, 'the embed');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/viewer#map=9/46.7/16.1&lang=sl`);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 30000 });
+    await page.waitForLoadState('networkidle', { timeout: 10000 }).catch(() => {});
+    const map = await page.evaluate(() => { const r = document.getElementById('map').getBoundingClientRect(); return [r.width, r.height]; });
+    const over = await overlaps(page);
+    check(`a 390x844 phone: the map fills it (${map.join('x')}) and no controls overlap`,
+      map[0] === 390 && map[1] === 844 && over.length === 0, over.join(', '));
+    if (shotDir) await page.screenshot({ path: path.join(shotDir, 'viewer-phone.png') });
+    await audit(page, 'the viewer on a phone');
     await page.close();
   }
 
