@@ -33,6 +33,30 @@ static double accept_q(const char *accept, const char *type)
     return best;
 }
 
+/* The HTML pages' language: the Accept-Language entry with the highest q
+ * that is sl, de, hu or en (de-AT is de); English without one. */
+static const char *ogc_language(const char *accept)
+{
+    static const char *const langs[] = {"sl", "de", "hu", "en"};
+    const char *best = "en", *p = accept ? accept : "";
+    double best_q = 0;
+    while (*p) {
+        p += strspn(p, " ,");
+        const char *end = p + strcspn(p, ",");
+        size_t n = strcspn(p, ";,- ");
+        double q = 1;
+        const char *qp = strstr(p, "q=");
+        if (qp && qp < end) q = strtod(qp + 2, NULL);
+        for (size_t i = 0; i < 4; i++)
+            if (n == 2 && strncasecmp(p, langs[i], 2) == 0 && q > best_q) {
+                best = langs[i];
+                best_q = q;
+            }
+        p = end;
+    }
+    return best;
+}
+
 /* The representation asked for by ?f= or, failing that, Accept. Returns -1
  * after setting a 406 error for an unknown f. */
 static int ogc_negotiate(const http_request_t *req, http_response_t *resp, ogc_format_t *out)
@@ -137,10 +161,18 @@ const layer_t *ogc_collection(const http_request_t *req, http_response_t *resp, 
 int ogc_begin(const http_request_t *req, http_response_t *resp, void *ctx, ogc_page_t *page)
 {
     if (ogc_negotiate(req, resp, &page->fmt) != 0) return -1;
+    page->lang = ogc_language(http_request_header(req, "Accept-Language"));
+    http_response_header(resp, "Vary", "Accept-Language"); /* the HTML's language */
     page->ds = app_acquire(ctx);
     http_response_last_modified(resp, dataset_loaded_at(page->ds));
     ogc_base_url(req, ctx, page->base, sizeof(page->base));
     return 0;
+}
+
+void ogc_send_html(http_response_t *resp, buf_t *b, const ogc_page_t *page)
+{
+    http_response_header(resp, "Content-Language", page->lang);
+    api_send_html(resp, b);
 }
 
 void ogc_end(ogc_page_t *page)
@@ -157,8 +189,8 @@ void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
     if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_landing(&b, pg.ds, pg.base);
-        api_send_html(resp, &b);
+        html_landing(&b, pg.ds, &(html_ctx_t){pg.base, pg.lang});
+        ogc_send_html(resp, &b, &pg);
         ogc_end(&pg);
         return;
     }
@@ -211,8 +243,8 @@ void ogcapi_conformance(const http_request_t *req, http_response_t *resp, void *
     size_t n = sizeof(conformance) / sizeof(conformance[0]);
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_conformance(&b, conformance, n, pg.base);
-        api_send_html(resp, &b);
+        html_conformance(&b, conformance, n, &(html_ctx_t){pg.base, pg.lang});
+        ogc_send_html(resp, &b, &pg);
     } else {
         json_t *list = json_array();
         for (size_t i = 0; i < n; i++)
@@ -255,8 +287,8 @@ void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *
     if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_collections(&b, pg.ds, pg.base);
-        api_send_html(resp, &b);
+        html_collections(&b, pg.ds, &(html_ctx_t){pg.base, pg.lang});
+        ogc_send_html(resp, &b, &pg);
         ogc_end(&pg);
         return;
     }
@@ -279,8 +311,8 @@ void ogcapi_collection(const http_request_t *req, http_response_t *resp, void *c
     const layer_t *layer = ogc_collection(req, resp, pg.ds);
     if (layer && pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_collection(&b, pg.ds, layer, pg.base);
-        api_send_html(resp, &b);
+        html_collection(&b, pg.ds, layer, &(html_ctx_t){pg.base, pg.lang});
+        ogc_send_html(resp, &b, &pg);
     } else if (layer) {
         api_send_json(resp, ogc_collection_json(layer, pg.base), "application/json");
     }

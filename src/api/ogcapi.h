@@ -41,7 +41,8 @@ void ogc_base_url(const http_request_t *req, void *ctx, char *out, size_t size);
  * the current dataset (Last-Modified is set from it) and the base URL. */
 typedef struct ogc_page {
     ogc_format_t fmt;
-    dataset_t *ds; /* released by ogc_end() */
+    const char *lang; /* of the HTML pages, from Accept-Language: "sl", "de", "hu", "en" */
+    dataset_t *ds;    /* released by ogc_end() */
     char base[256];
 } ogc_page_t;
 
@@ -49,6 +50,9 @@ typedef struct ogc_page {
  * there is nothing to end. */
 int ogc_begin(const http_request_t *req, http_response_t *resp, void *ctx, ogc_page_t *page);
 void ogc_end(ogc_page_t *page);
+
+/* Sends an HTML page of the page's language (Content-Language); b is taken. */
+void ogc_send_html(http_response_t *resp, buf_t *b, const ogc_page_t *page);
 
 /* Output CRS from a crs/bbox-crs value: the URIs in OGC_*, or EPSG:4326,
  * EPSG:3857, CRS84 as short forms. -1 if unsupported. */

@@ -6,6 +6,74 @@
 
 #include "data/geojson.h"
 
+/* The pages' words in each language (en, sl, de, hu: LANG_*). The format
+ * strings of one word take the same arguments in every language. */
+enum { LANG_EN, LANG_SL, LANG_DE, LANG_HU, NLANGS };
+typedef enum word {
+    W_HOME,
+    W_COLLECTIONS,
+    W_API_DOC,
+    W_CONFORMANCE,
+    W_COLLECTION,
+    W_FEATURES,
+    W_EXTENT_LONLAT,
+    W_DATA,
+    W_BROWSE,
+    W_AS_GEOJSON,
+    W_PROPERTIES,
+    W_NAME,
+    W_TYPE,
+    W_COUNT_TYPE,
+    W_N_OF,
+    W_VERTICES,
+    W_LONLAT,
+    W_DEFINITION,
+    W_WHAT,
+    NWORDS
+} word_t;
+static const char *const WORDS[NWORDS][NLANGS] = {
+    [W_HOME] = {"Home", "Domov", "Start", "Kezdőlap"},
+    [W_COLLECTIONS] = {"Collections", "Zbirke", "Sammlungen", "Gyűjtemények"},
+    [W_API_DOC] = {"API documentation", "Dokumentacija API", "API-Dokumentation",
+                   "API-dokumentáció"},
+    [W_CONFORMANCE] = {"Conformance", "Skladnost", "Konformität", "Megfelelőség"},
+    [W_COLLECTION] = {"Collection", "Zbirka", "Sammlung", "Gyűjtemény"},
+    [W_FEATURES] = {"Features", "Objekti", "Objekte", "Objektumok"},
+    [W_EXTENT_LONLAT] = {"Extent (lon/lat)", "Obseg (dolžina/širina)", "Ausdehnung (Länge/Breite)",
+                         "Kiterjedés (hossz./szél.)"},
+    [W_DATA] = {"Data", "Podatki", "Daten", "Adatok"},
+    [W_BROWSE] = {"Browse the features", "Brskaj po objektih", "Objekte durchsehen",
+                  "Objektumok böngészése"},
+    [W_AS_GEOJSON] = {"Features as GeoJSON", "Objekti kot GeoJSON", "Objekte als GeoJSON",
+                      "Objektumok GeoJSON-ként"},
+    [W_PROPERTIES] = {"Properties", "Lastnosti", "Eigenschaften", "Tulajdonságok"},
+    [W_NAME] = {"Name", "Ime", "Name", "Név"},
+    [W_TYPE] = {"Type", "Vrsta", "Typ", "Típus"},
+    [W_COUNT_TYPE] = {"%zu features (%s). Extent: ", "Objektov: %zu (%s). Obseg: ",
+                      "%zu Objekte (%s). Ausdehnung: ", "%zu objektum (%s). Kiterjedés: "},
+    [W_N_OF] = {"%zu of %zu features.", "Prikazanih: %zu od %zu.", "%zu von %zu Objekten.",
+                "%zu / %zu objektum."},
+    [W_VERTICES] = {"%s with %u vertices, within ", "%s, oglišč: %u, znotraj ",
+                    "%s, Stützpunkte: %u, innerhalb ", "%s, csúcspontok: %u, ezen belül: "},
+    [W_LONLAT] = {"(lon/lat)", "(dolžina/širina)", "(Länge/Breite)", "(hossz./szél.)"},
+    [W_DEFINITION] = {"The machine-readable definition is", "Strojno berljiva definicija je",
+                      "Die maschinenlesbare Beschreibung ist", "A géppel olvasható leírás:"},
+    [W_WHAT] = {"What", "Kaj", "Was", "Mi"},
+};
+
+static int lang_index(const char *lang)
+{
+    static const char *const codes[NLANGS] = {"en", "sl", "de", "hu"};
+    for (int i = 0; lang && i < NLANGS; i++)
+        if (strcmp(lang, codes[i]) == 0) return i;
+    return LANG_EN;
+}
+
+static const char *w(const html_ctx_t *h, word_t word)
+{
+    return WORDS[word][lang_index(h->lang)];
+}
+
 /* Appends s with &, <, >, " and ' escaped. */
 static void html_escape(buf_t *b, const char *s)
 {
@@ -38,11 +106,14 @@ static void html_escape(buf_t *b, const char *s)
     buf_append(b, run, (size_t)(s - run));
 }
 
-static void page_start(buf_t *b, const char *title, const char *base)
+static void page_start(buf_t *b, const char *title, const html_ctx_t *h)
 {
-    buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "<title>");
+    const char *base = h->base;
+    buf_printf(b,
+               "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<title>",
+               h->lang ? h->lang : "en");
     html_escape(b, title);
     buf_puts(b, "</title><style>"
                 "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;"
@@ -52,9 +123,9 @@ static void page_start(buf_t *b, const char *title, const char *base)
                 "footer{margin-top:2em;font-size:85%;color:#555;white-space:pre-line}"
                 "</style></head><body><nav><a href=\"");
     html_escape(b, base);
-    buf_puts(b, "/?f=html\">Home</a> · <a href=\"");
+    buf_printf(b, "/?f=html\">%s</a> · <a href=\"", w(h, W_HOME));
     html_escape(b, base);
-    buf_puts(b, "/collections?f=html\">Collections</a> · <a href=\"");
+    buf_printf(b, "/collections?f=html\">%s</a> · <a href=\"", w(h, W_COLLECTIONS));
     html_escape(b, base);
     buf_puts(b, "/api?f=html\">API</a></nav><h1>");
     html_escape(b, title);
@@ -79,31 +150,32 @@ static void link(buf_t *b, const char *base, const char *path, const char *text)
     buf_puts(b, "</a>");
 }
 
-void html_landing(buf_t *b, const dataset_t *ds, const char *base)
+void html_landing(buf_t *b, const dataset_t *ds, const html_ctx_t *h)
 {
-    page_start(b, dataset_title(ds), base);
+    const char *base = h->base;
+    page_start(b, dataset_title(ds), h);
     if (dataset_description(ds)) {
         buf_puts(b, "<p>");
         html_escape(b, dataset_description(ds));
         buf_puts(b, "</p>");
     }
     buf_puts(b, "<ul><li>");
-    link(b, base, "/collections?f=html", "Collections");
+    link(b, base, "/collections?f=html", w(h, W_COLLECTIONS));
     buf_puts(b, " (<a href=\"");
     html_escape(b, base);
     buf_puts(b, "/collections?f=json\">JSON</a>)</li><li>");
-    link(b, base, "/api?f=html", "API documentation");
+    link(b, base, "/api?f=html", w(h, W_API_DOC));
     buf_puts(b, " (<a href=\"");
     html_escape(b, base);
     buf_puts(b, "/api\">OpenAPI 3.0</a>)</li><li>");
-    link(b, base, "/conformance?f=html", "Conformance");
+    link(b, base, "/conformance?f=html", w(h, W_CONFORMANCE));
     buf_puts(b, "</li></ul>");
     page_end(b, ds);
 }
 
-void html_conformance(buf_t *b, const char *const *classes, size_t n, const char *base)
+void html_conformance(buf_t *b, const char *const *classes, size_t n, const html_ctx_t *h)
 {
-    page_start(b, "Conformance", base);
+    page_start(b, w(h, W_CONFORMANCE), h);
     buf_puts(b, "<ul>");
     for (size_t i = 0; i < n; i++) {
         buf_puts(b, "<li><code>");
@@ -120,11 +192,12 @@ static void extent_text(buf_t *b, const layer_t *l)
                l->extent.maxy);
 }
 
-void html_collections(buf_t *b, const dataset_t *ds, const char *base)
+void html_collections(buf_t *b, const dataset_t *ds, const html_ctx_t *h)
 {
-    page_start(b, "Collections", base);
-    buf_puts(b, "<table><tr><th>Collection</th><th>Features</th><th>Extent (lon/lat)</th>"
-                "<th>Data</th></tr>");
+    const char *base = h->base;
+    page_start(b, w(h, W_COLLECTIONS), h);
+    buf_printf(b, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
+               w(h, W_COLLECTION), w(h, W_FEATURES), w(h, W_EXTENT_LONLAT), w(h, W_DATA));
     for (size_t i = 0; i < dataset_layer_count(ds); i++) {
         const layer_t *l = dataset_layer(ds, i);
         char path[160];
@@ -143,24 +216,27 @@ void html_collections(buf_t *b, const dataset_t *ds, const char *base)
     page_end(b, ds);
 }
 
-void html_collection(buf_t *b, const dataset_t *ds, const layer_t *l, const char *base)
+void html_collection(buf_t *b, const dataset_t *ds, const layer_t *l, const html_ctx_t *h)
 {
     char path[160];
-    page_start(b, l->title, base);
+    const char *base = h->base;
+    page_start(b, l->title, h);
     if (l->description) {
         buf_puts(b, "<p>");
         html_escape(b, l->description);
         buf_puts(b, "</p>");
     }
-    buf_printf(b, "<p>%zu features (%s). Extent: ", l->nfeatures, geom_type_name(l->geom_type));
+    buf_puts(b, "<p>");
+    buf_printf(b, w(h, W_COUNT_TYPE), l->nfeatures, geom_type_name(l->geom_type));
     extent_text(b, l);
     buf_puts(b, ".</p><ul><li>");
     snprintf(path, sizeof(path), "/collections/%s/items?f=html", l->id);
-    link(b, base, path, "Browse the features");
+    link(b, base, path, w(h, W_BROWSE));
     buf_puts(b, "</li><li>");
     snprintf(path, sizeof(path), "/collections/%s/items?f=json", l->id);
-    link(b, base, path, "Features as GeoJSON");
-    buf_puts(b, "</li></ul><h2>Properties</h2><table><tr><th>Name</th><th>Type</th></tr>");
+    link(b, base, path, w(h, W_AS_GEOJSON));
+    buf_printf(b, "</li></ul><h2>%s</h2><table><tr><th>%s</th><th>%s</th></tr>", w(h, W_PROPERTIES),
+               w(h, W_NAME), w(h, W_TYPE));
     for (size_t i = 0; i < l->nfields; i++) {
         buf_puts(b, "<tr><td>");
         html_escape(b, l->fields[i].name);
@@ -206,10 +282,13 @@ static void feature_link(buf_t *b, const layer_t *l, const feature_t *f, const c
 }
 
 void html_items(buf_t *b, const dataset_t *ds, const layer_t *l, const uint32_t *ids, size_t n,
-                size_t matched, const char *base)
+                size_t matched, const html_ctx_t *h)
 {
-    page_start(b, l->title, base);
-    buf_printf(b, "<p>%zu of %zu features.</p><table><tr><th>id</th>", n, matched);
+    const char *base = h->base;
+    page_start(b, l->title, h);
+    buf_puts(b, "<p>");
+    buf_printf(b, w(h, W_N_OF), n, matched);
+    buf_puts(b, "</p><table><tr><th>id</th>");
     for (size_t k = 0; k < l->nfields; k++) {
         buf_puts(b, "<th>");
         html_escape(b, l->fields[k].name);
@@ -233,15 +312,15 @@ void html_items(buf_t *b, const dataset_t *ds, const layer_t *l, const uint32_t 
 }
 
 void html_feature(buf_t *b, const dataset_t *ds, const layer_t *l, const feature_t *f,
-                  const char *base)
+                  const html_ctx_t *h)
 {
     char title[256];
     snprintf(title, sizeof(title), "%s %s", l->title, f->id);
-    page_start(b, title, base);
-    buf_printf(b, "<p>%s with %u vertices, within ", geom_type_name(f->geom->type),
-               f->geom->npoints);
-    buf_printf(b, "%.5f, %.5f, %.5f, %.5f (lon/lat).</p><table>", f->geom->bbox.minx,
-               f->geom->bbox.miny, f->geom->bbox.maxx, f->geom->bbox.maxy);
+    page_start(b, title, h);
+    buf_puts(b, "<p>");
+    buf_printf(b, w(h, W_VERTICES), geom_type_name(f->geom->type), f->geom->npoints);
+    buf_printf(b, "%.5f, %.5f, %.5f, %.5f %s.</p><table>", f->geom->bbox.minx, f->geom->bbox.miny,
+               f->geom->bbox.maxx, f->geom->bbox.maxy, w(h, W_LONLAT));
     for (size_t k = 0; k < l->nfields; k++) {
         buf_puts(b, "<tr><th>");
         html_escape(b, l->fields[k].name);
@@ -253,12 +332,13 @@ void html_feature(buf_t *b, const dataset_t *ds, const layer_t *l, const feature
     page_end(b, ds);
 }
 
-void html_api(buf_t *b, const char *const (*paths)[2], size_t n, const char *base)
+void html_api(buf_t *b, const char *const (*paths)[2], size_t n, const html_ctx_t *h)
 {
-    page_start(b, "API", base);
-    buf_puts(b, "<p>The machine-readable definition is <a href=\"");
-    html_escape(b, base);
-    buf_puts(b, "/api\">OpenAPI 3.0 JSON</a>.</p><table><tr><th>GET</th><th>What</th></tr>");
+    page_start(b, "API", h);
+    buf_printf(b, "<p>%s <a href=\"", w(h, W_DEFINITION));
+    html_escape(b, h->base);
+    buf_printf(b, "/api\">OpenAPI 3.0 JSON</a>.</p><table><tr><th>GET</th><th>%s</th></tr>",
+               w(h, W_WHAT));
     for (size_t i = 0; i < n; i++) {
         buf_puts(b, "<tr><td><code>");
         html_escape(b, paths[i][0]);

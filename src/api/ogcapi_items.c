@@ -227,8 +227,9 @@ static void send_items(http_response_t *resp, const ogc_page_t *pg, items_params
         size_t start = o->offset < matched ? o->offset : matched;
         size_t n = matched - start > o->limit ? o->limit : matched - start;
         /* ids is NULL when nothing matched: no arithmetic on it then. */
-        html_items(&b, pg->ds, p->layer, n ? ids + start : NULL, n, matched, pg->base);
-        api_send_html(resp, &b);
+        html_items(&b, pg->ds, p->layer, n ? ids + start : NULL, n, matched,
+                   &(html_ctx_t){pg->base, pg->lang});
+        ogc_send_html(resp, &b, pg);
     } else {
         write_collection(&b, pg->base, p, o, ids, matched);
         api_send_buf(resp, &b, "application/geo+json");
@@ -297,8 +298,8 @@ static void send_item(const http_request_t *req, http_response_t *resp, const og
     }
     buf_t b = BUF_INIT;
     if (pg->fmt == OGC_HTML) {
-        html_feature(&b, pg->ds, layer, f, pg->base);
-        api_send_html(resp, &b);
+        html_feature(&b, pg->ds, layer, f, &(html_ctx_t){pg->base, pg->lang});
+        ogc_send_html(resp, &b, pg);
         return;
     }
     write_item(&b, layer, f, crs, pg->base);

@@ -228,8 +228,9 @@ void ogcapi_api(const http_request_t *req, http_response_t *resp, void *ctx)
     if (ogc_begin(req, resp, ctx, &pg) != 0) return;
     if (pg.fmt == OGC_HTML) {
         buf_t b = BUF_INIT;
-        html_api(&b, summaries, sizeof(summaries) / sizeof(summaries[0]), pg.base);
-        api_send_html(resp, &b);
+        html_api(&b, summaries, sizeof(summaries) / sizeof(summaries[0]),
+                 &(html_ctx_t){pg.base, pg.lang});
+        ogc_send_html(resp, &b, &pg);
     } else {
         api_send_json(resp, build(pg.ds, pg.base), "application/vnd.oai.openapi+json;version=3.0");
     }

@@ -118,8 +118,15 @@ void http_finalize(const http_server_t *srv, const http_request_t *req, http_res
     if (resp->status != 200 || resp->body == NULL) return;
     bool gzip = compressible(resp->content_type) && resp->len >= cfg->gzip_min_bytes &&
                 accepts_gzip(http_request_header(req, "Accept-Encoding"));
-    if (compressible(resp->content_type))
+    const char *vary =
+        http_response_get_header(resp, "Vary"); /* a handler's own, e.g. Accept-Language */
+    if (compressible(resp->content_type) && vary) {
+        char both[200];
+        snprintf(both, sizeof(both), "Accept, Accept-Encoding, %.150s", vary);
+        replace_header(resp, "Vary", both);
+    } else if (compressible(resp->content_type)) {
         http_response_header(resp, "Vary", "Accept, Accept-Encoding");
+    }
     /* A strong tag per representation: the gzip bytes differ, so their tag
      * does. Handlers that know their tag already (cached tiles) set it. */
     char etag[72];

@@ -4,7 +4,10 @@
 # label as the geodata names it in that language (worked out here from
 # geodata/cities.geojson, not by coopmap), and not the names of the other
 # languages; tiles, TileJSON and the MapLibre style follow the language,
-# each language its own cache entry and ETag; bad values are 400s.
+# each language its own cache entry and ETag; the OGC API's HTML pages
+# speak the Accept-Language (q-values honoured, English otherwise, Vary and
+# Content-Language set) while its JSON stays the same with all the names;
+# bad values are 400s.
 # Exits 77 (skipped) without pdftotext, except in CI.
 . "$(dirname "$0")/lib.sh"
 
@@ -73,6 +76,32 @@ check "the MapLibre style in German: labels read name_de, then name" \
 status=0
 node "$COOPMAP_ROOT/tests/node/validate-style.mjs" "${BASE%/}/styles/default.json?lang=de&labels=bilingual" >"$WORK/style" 2>&1 || status=$?
 check "it validates: $(cat "$WORK/style")" test $status -eq 0
+
+# The OGC API's HTML pages speak the Accept-Language; its JSON does not change.
+html_lang() { # html_lang ACCEPT-LANGUAGE PATH: "<html lang> Content-Language"
+    http GET "$2" -H "Accept: text/html" -H "Accept-Language: $1"
+    echo "$(grep -o '<html lang="[a-z]*"' "$WORK/body" | cut -d'"' -f2) $(header Content-Language)"
+}
+for case in "sl:sl" "de-AT,de;q=0.9,en;q=0.5:de" "en;q=0.5, hu;q=0.9:hu" "fr-FR:en" ":en"; do
+    got=$(html_lang "${case%:*}" /collections)
+    check "Accept-Language '${case%:*}': the collections page in ${case##*:}" test "$got" = "${case##*:} ${case##*:}"
+done
+html_lang de /collections >/dev/null
+lacks() { ! grep -q "$1" "$2"; }
+check "and in German no English headings" lacks "<th>Collection</th>" "$WORK/body"
+check "the HTML varies by Accept-Language (Vary)" grep -q "Accept-Language" <<<"$(header Vary)"
+html_lang en /collections >/dev/null
+check "in English the headings are English" grep -q "<th>Collection</th>" "$WORK/body"
+for path in / /collections/towns "/collections/towns/items?limit=3" /collections/towns/items/10 /conformance /api; do
+    html_lang hu "$path" >"$WORK/hu.lang"
+    check "$path as HTML in Hungarian" test "$(cat "$WORK/hu.lang")" = "hu hu"
+done
+http GET "/collections/towns/items?limit=5" -H "Accept-Language: de"
+cp "$WORK/body" "$WORK/de.json"
+http GET "/collections/towns/items?limit=5" -H "Accept-Language: sl"
+check "the GeoJSON is the same whatever the language, with all the names" \
+    test "$(cmp -s "$WORK/body" "$WORK/de.json" && json "sorted(k for k in d['features'][0]['properties'] if k.startswith('name'))")" = \
+    "['name', 'name_bilingual', 'name_de', 'name_en', 'name_hu', 'name_local', 'name_sl']"
 
 for bad in "/map.png?$VIEW&lang=fr" "/map.png?$VIEW&labels=trilingual" "$T?lang=DE" "/tiles/default.json?lang=" \
     "/styles/default.json?lang=%ff"; do
