@@ -154,6 +154,7 @@
     state.show = [["towns", townsLayer], ["regions", regionsLayer], ["network", networkGroup]]
       .filter(([, l]) => map.hasLayer(l)).map(([n]) => n);
     writeHash();
+    exportLinks();
   }
   if (initialShow.includes("regions")) regionsLayer.addTo(map);
 
@@ -204,6 +205,7 @@
     }
     ready.network = true;
     document.body.dataset.networkReady = "true";
+    exportLinks();
     markReady();
     writeHash();
   }
@@ -424,13 +426,17 @@
   L.control.scale({ position: "bottomright", imperial: false }).addTo(map);
   const printTitle = L.DomUtil.create("h1", "print-title", document.body);
   printTitle.textContent = t("title");
+  // (a function declaration: loadNetwork and syncShown call it early too)
   function exportLinks() {
+    if (!document.getElementById("export-png")) return;
     const b = map.getBounds(), size = map.getSize();
     const q = new URLSearchParams({
       bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(5)).join(","),
       width: size.x, height: size.y, style: state.style,
     });
     if (state.lang !== "en") q.set("lang", state.lang);
+    if (state.show.includes("network")) // the ties shown, drawn by the server the same way
+      new URLSearchParams(networkQuery()).forEach((v, k) => q.set(k === "model" ? "network" : k, v));
     document.getElementById("export-png").href = "/map.png?" + q;
     document.getElementById("export-pdf").href = "/map.pdf?" + q;
   }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "data/dataset.h"
 #include "http/http.h"
 #include "render/tile.h"
 
@@ -25,6 +26,20 @@ void api_style(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_maplibre(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_glyphs(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_tile(const http_request_t *req, http_response_t *resp, void *ctx);
+
+/* For a map that draws a network (/map.png?network=mst&k=..&km=..&cross_border=..):
+ * parses the model and its parameters into *params and refuses, with the
+ * same 4xx as /network, what its size alone puts over the limits. Returns
+ * 1 to draw it, 0 when no network is asked for, -1 after an error. */
+struct network_params;
+int api_map_network(const http_request_t *req, http_response_t *resp, void *ctx, dataset_t *ds,
+                    struct network_params *params);
+
+/* The ties of that network as a layer named "network", within the limits
+ * and the response's deadline; the caller frees it with layer_destroy().
+ * After a failure the response holds the error (503 late, 413 too big). */
+int api_map_network_layer(http_response_t *resp, void *ctx, dataset_t *ds,
+                          const struct network_params *params, layer_t **out);
 
 /* ?lang=sl|de|hu|en and ?labels=bilingual: the language of a map's labels
  * (see style_localize()); *lang is NULL without one. 0, or -1 after a 400. */

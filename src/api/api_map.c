@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "network/network.h"
 #include "data/crs.h"
 #include "util/clock.h"
 #include "api/app.h"
@@ -18,10 +19,13 @@
 typedef struct map_job {
     render_view_t view;
     tiles_t *tiles;
+    void *ctx; /* the app, for the network's limits */
     const style_t *style;
     dataset_t *ds; /* a reference, released by free_map_job() */
     static_format_t format;
     bool north;
+    bool network;            /* draw the ties of params over the map */
+    network_params_t params; /* ?network=&k=&km=&cross_border= */
 } map_job_t;
 
 static void render_map_job(void *arg, http_response_t *resp)
@@ -32,11 +36,20 @@ static void render_map_job(void *arg, http_response_t *resp)
     size_t len = 0;
     error_t err = {0};
     int64_t start = clock_now_ns();
-    if (render_static(&j->view, j->style, j->ds, dataset_attribution_short(j->ds), j->north,
-                      j->format, &data, &len, &err) != ERR_OK)
+    layer_t *ties = NULL;
+    render_overlay_t overlay = {tiles_ties_style(j->tiles), NULL};
+    if (j->network && api_map_network_layer(resp, j->ctx, j->ds, &j->params, &ties) != ERR_OK) {
+        tiles_count_render(j->tiles, TILES_RENDER_MAP, clock_now_ns() - start);
+        return; /* the response has the error */
+    }
+    overlay.data = ties;
+    if (render_static(&j->view, j->style, j->ds, ties ? &overlay : NULL,
+                      dataset_attribution_short(j->ds), j->north, j->format, &data, &len,
+                      &err) != ERR_OK)
         http_error(resp, 500, "%s", err.message);
     else
         http_response_body(resp, 200, types[j->format], (char *)data, len);
+    layer_destroy(ties);
     tiles_count_render(j->tiles, TILES_RENDER_MAP, clock_now_ns() - start);
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
 }
@@ -115,8 +128,9 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = app_tiles(ctx);
-    static const char *const known[] = {"bbox",  "center", "zoom", "width",  "height", "style",
-                                        "scale", "north",  "lang", "labels", NULL};
+    static const char *const known[] = {"bbox",    "center", "zoom",  "width",        "height",
+                                        "style",   "scale",  "north", "lang",         "labels",
+                                        "network", "k",      "km",    "cross_border", NULL};
     const char *path = http_request_path(req), *bad = http_request_unknown_query(req, known);
     static_format_t format = strstr(path, ".svg")   ? STATIC_SVG
                              : strstr(path, ".pdf") ? STATIC_PDF
@@ -155,9 +169,19 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
         http_error(resp, 503, "out of memory");
         return;
     }
-    *job = (map_job_t){view,   t,
-                       style,  app_acquire(ctx),
-                       format, north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
-    http_work_t work = pixels > SMALL_MAP_PIXELS ? HTTP_WORK_HEAVY : HTTP_WORK_TILE;
+    *job = (map_job_t){.view = view,
+                       .tiles = t,
+                       .ctx = ctx,
+                       .style = style,
+                       .ds = app_acquire(ctx),
+                       .format = format,
+                       .north = north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
+    int wanted = api_map_network(req, resp, ctx, job->ds, &job->params);
+    if (wanted < 0) {
+        free_map_job(job);
+        return;
+    }
+    job->network = wanted == 1;
+    http_work_t work = pixels > SMALL_MAP_PIXELS || job->network ? HTTP_WORK_HEAVY : HTTP_WORK_TILE;
     http_defer(resp, work, render_map_job, free_map_job, job);
 }

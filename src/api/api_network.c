@@ -435,3 +435,46 @@ void api_geodesic(const http_request_t *req, http_response_t *resp, void *ctx)
                lon1, lat1, lon2, lat2, g.metres / 1000, g.azi1, g.azi2);
     api_send_buf(resp, &b, "application/json");
 }
+
+/* --- networks drawn on maps ------------------------------------------------------ */
+
+int api_map_network(const http_request_t *req, http_response_t *resp, void *ctx, dataset_t *ds,
+                    network_params_t *params)
+{
+    const char *model = http_request_query(req, "network");
+    if (model == NULL) return 0;
+    const network_source_t *src = network_source(resp, ds);
+    error_t err = {0};
+    network_job_t j = {.ds = ds, .limits = *app_limits(ctx)};
+    if (src == NULL) return -1;
+    if (network_params_parse(&j.params, model, http_request_query(req, "k"),
+                             http_request_query(req, "km"), http_request_query(req, "cross_border"),
+                             NULL, &err) != ERR_OK) {
+        http_error(resp, status_of(err.code), "%s", err.message);
+        return -1;
+    }
+    bool small;
+    if (refuse_early(&j, src, resp, &small) != 0) return -1;
+    *params = j.params;
+    return 1;
+}
+
+int api_map_network_layer(http_response_t *resp, void *ctx, dataset_t *ds,
+                          const network_params_t *params, layer_t **out)
+{
+    network_job_t j = {.ds = ds, .limits = *app_limits(ctx), .params = *params};
+    network_limits_t lim = limits_of(&j.limits, http_response_deadline(resp));
+    network_t *net = NULL;
+    error_t err = {0};
+    int rc = networks_get_limited(ds, params, &lim, &net, &err);
+    if (rc == ERR_TIMEOUT)
+        refuse_network_late(resp, &j, err.message);
+    else if (rc == ERR_TOOBIG)
+        refuse_ties(resp, &j, err.message);
+    else if (rc != ERR_OK)
+        http_error(resp, status_of(err.code), "%s", err.message);
+    else if ((rc = network_to_layer(net, "network", "ties", out, &err)) != ERR_OK)
+        http_error(resp, 500, "%s", err.message);
+    network_unref(net);
+    return rc;
+}

@@ -273,7 +273,10 @@ static void draw_features(pass_t *p, const style_layer_t *sl, const layer_t *dat
     free(ids);
 }
 
-void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds)
+/* Draws the style over the view with the dataset's layers, or with `only`
+ * for every layer when the dataset is NULL. */
+static void draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds,
+                 const layer_t *only)
 {
     pass_t p = {.cr = cr, .v = v, .res = tile_resolution(v->zoom)};
     p.clip = (bbox_t){-MARGIN * v->scale, -MARGIN * v->scale, (v->width + MARGIN) * v->scale,
@@ -288,19 +291,31 @@ void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
             cairo_paint(cr);
             continue;
         }
-        const layer_t *data = dataset_find_layer(ds, style_layer_source(sl));
+        const layer_t *data = ds ? dataset_find_layer(ds, style_layer_source(sl)) : only;
         if (data == NULL) continue;
-        if (type == STYLE_SYMBOL)
-            labels_draw(cr, v, style, ds, sl);
-        else
+        if (type == STYLE_SYMBOL) {
+            if (ds) labels_draw(cr, v, style, ds, sl);
+        } else {
             draw_features(&p, sl, data,
                           type == STYLE_FILL   ? draw_fill
                           : type == STYLE_LINE ? draw_line
                                                : draw_circle);
+        }
     }
     free(p.s.a);
     free(p.s.b);
     free(p.s.c);
+}
+
+void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds)
+{
+    draw(cr, v, style, ds, NULL);
+}
+
+void render_draw_layer(cairo_t *cr, const render_view_t *v, const style_t *style,
+                       const layer_t *data)
+{
+    draw(cr, v, style, NULL, data);
 }
 
 bool render_view_is_empty(const render_view_t *v, const style_t *style, dataset_t *ds)

@@ -12,4 +12,9 @@
  * sticky: the caller checks the surface status once afterwards. */
 void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds);
 
+/* The same with one layer as the data of every layer of the style (no
+ * labels): an overlay such as the ties of a network made for a request. */
+void render_draw_layer(cairo_t *cr, const render_view_t *v, const style_t *style,
+                       const layer_t *data);
+
 #endif

@@ -124,14 +124,30 @@ static cairo_surface_t *make_surface(const render_view_t *v, static_format_t f, 
     return cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 }
 
+style_t *render_ties_style(error_t *err)
+{
+    static const char doc[] =
+        "{\"version\": 8, \"name\": \"ties\", \"layers\": ["
+        "{\"id\": \"domestic\", \"type\": \"line\", \"source-layer\": \"network\","
+        " \"filter\": [\"!=\", [\"get\", \"cross_border\"], true],"
+        " \"paint\": {\"line-color\": \"#0072B2\", \"line-width\": 2, \"line-opacity\": 0.9,"
+        " \"line-dasharray\": [3, 2]}},"
+        "{\"id\": \"cross-border\", \"type\": \"line\", \"source-layer\": \"network\","
+        " \"filter\": [\"==\", [\"get\", \"cross_border\"], true],"
+        " \"paint\": {\"line-color\": \"#D55E00\", \"line-width\": 3, \"line-opacity\": 0.9}}]}";
+    style_t *s = NULL;
+    return style_parse(doc, "ties.json", &s, err) == ERR_OK ? s : NULL;
+}
+
 int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
-                  const char *attribution, bool north, static_format_t format, unsigned char **out,
-                  size_t *len, error_t *err)
+                  const render_overlay_t *overlay, const char *attribution, bool north,
+                  static_format_t format, unsigned char **out, size_t *len, error_t *err)
 {
     sink_t sink = {0};
     cairo_surface_t *surface = make_surface(v, format, &sink);
     cairo_t *cr = cairo_create(surface);
     render_draw(cr, v, style, ds);
+    if (overlay) render_draw_layer(cr, v, overlay->style, overlay->data);
     cairo_scale(cr, v->scale, v->scale); /* the furniture is laid out in CSS pixels */
     scale_bar(cr, v);
     if (north) north_arrow(cr, v);

@@ -10,6 +10,7 @@
 #include "render/mvt.h"
 #include "render/render.h"
 #include "render/render_labels.h"
+#include "render/render_static.h"
 #include "util/stats.h"
 
 #define MAX_STYLES       32
@@ -23,6 +24,7 @@
 struct tiles {
     style_t *styles[MAX_STYLES];
     style_t *variants[MAX_STYLES][NVARIANTS];
+    style_t *ties; /* render_ties_style() */
     size_t nstyles;
     tilecache_t *cache;
     tilecache_t *backgrounds; /* always on: one tile per style, zoom, scale */
@@ -95,6 +97,8 @@ int tiles_create(const tiles_config_t *cfg, tiles_t **out, error_t *err)
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
+    if (rc == ERR_OK && (t->ties = render_ties_style(err)) == NULL)
+        rc = err->code ? err->code : ERR_NOMEM;
     if (rc == ERR_OK) {
         t->max_zoom = cfg->max_zoom;
         t->cache_max = cfg->cache_bytes;
@@ -119,6 +123,7 @@ tiles_t *tiles_destroy(tiles_t *t)
         for (int v = 0; v < NVARIANTS; v++)
             style_destroy(t->variants[i][v]);
     }
+    style_destroy(t->ties);
     tilecache_destroy(t->cache);
     tilecache_destroy(t->backgrounds);
     free(t);
@@ -166,6 +171,11 @@ const style_t *tiles_style_lang(const tiles_t *t, const char *id, const char *la
         if (strcmp(style_id(t->styles[i]), id) == 0)
             return v < 0 ? t->styles[i] : t->variants[i][v];
     return NULL;
+}
+
+const style_t *tiles_ties_style(const tiles_t *t)
+{
+    return t->ties;
 }
 
 int tiles_max_zoom(const tiles_t *t)

@@ -36,6 +36,9 @@ size_t tiles_style_count(const tiles_t *t);
 const style_t *tiles_style_at(const tiles_t *t, size_t i);
 const style_t *tiles_style(const tiles_t *t, const char *id);
 
+/* The style maps draw a network's ties in (render_ties_style()); borrowed. */
+const style_t *tiles_ties_style(const tiles_t *t);
+
 /* The style's variant whose labels follow the language (sl, de, hu, en;
  * NULL: the style's own labels) and, if bilingual, show official bilingual
  * names (see style_localize()). NULL for an unknown id; an unknown language

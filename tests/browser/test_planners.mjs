@@ -125,9 +125,10 @@ async function exportAndPrint(page, lang) {
   });
   const q = new URL(view.png).searchParams;
   const box = q.get('bbox').split(',').map(Number);
-  check(`${lang}: the PNG export is the view: its box, ${view.w}x${view.h} px, style and language`,
+  check(`${lang}: the PNG export is the view: its box, ${view.w}x${view.h} px, style, language and network`,
     box.every((x, i) => Math.abs(x - view.bbox[i]) < 1e-4) && +q.get('width') === view.w &&
-    +q.get('height') === view.h && q.get('lang') === lang && q.get('style') === 'light', view.png);
+    +q.get('height') === view.h && q.get('lang') === lang && q.get('style') === 'light' &&
+    q.get('network') === 'mst', view.png);
   const png = Buffer.from(await (await fetch(view.png)).arrayBuffer());
   check(`${lang}: the PNG is a ${view.w}x${view.h} PNG`, png.subarray(1, 4).toString() === 'PNG' &&
     png.readUInt32BE(16) === view.w && png.readUInt32BE(20) === view.h);

@@ -159,6 +159,39 @@ check "distances --csv" test "$(tr -d '\r' <"$WORK/csv" | head -1)" = "from,Für
 "$COOPMAP_BIN" distances --from Atlantis 2>"$WORK/err" && status=0 || status=$?
 check "distances with an unknown town: exit 2" test "$status,$(grep -c "unknown town 'Atlantis'" "$WORK/err")" = "2,1"
 
+# Static maps draw a network over the style as the viewer does (its
+# export): the cross-border ties orange, the others blue; counted in the
+# PNG by GDAL's Python bindings (numpy), against the map without them.
+MAP="/map.png?bbox=15.5,46.35,16.9,47.5&width=700&height=600&style=light"
+colour_px() { # colour_px FILE R G B: pixels within 30 of the colour
+    /usr/bin/python3 - "$@" <<'PYEOF'
+import sys
+from osgeo import gdal
+import numpy
+a = gdal.Open(sys.argv[1]).ReadAsArray()[:3].astype(int)
+want = numpy.array([int(v) for v in sys.argv[2:5]]).reshape(3, 1, 1)
+print(int((abs(a - want).max(axis=0) <= 30).sum()))
+PYEOF
+}
+http GET "$MAP"
+cp "$WORK/body" "$WORK/plain.png"
+http GET "$MAP&network=knn&k=3"
+cp "$WORK/body" "$WORK/knn.png"
+check "a map with network=knn&k=3: 200 PNG" test "$STATUS $(header Content-Type)" = "200 image/png"
+orange_plain=$(colour_px "$WORK/plain.png" 213 94 0) orange=$(colour_px "$WORK/knn.png" 213 94 0)
+blue_plain=$(colour_px "$WORK/plain.png" 0 114 178) blue=$(colour_px "$WORK/knn.png" 0 114 178)
+check "its ties are drawn: $orange orange (cross-border) and $blue blue pixels, against $orange_plain and $blue_plain without" \
+    test "$orange" -gt $((orange_plain + 500)) -a "$blue" -gt $((blue_plain + 1000))
+http GET "$MAP&network=knn&k=3&cross_border=true"
+cp "$WORK/body" "$WORK/cb.png"
+check "cross_border=true: the orange ties only" \
+    test "$(colour_px "$WORK/cb.png" 213 94 0)" -gt $((orange_plain + 500)) -a "$(colour_px "$WORK/cb.png" 0 114 178)" -lt $((blue_plain + 100))
+for bad in "&network=nope" "&network=knn&k=0" "&network=within&km=-1" "&k=3"; do
+    http GET "$MAP$bad"
+    [ "$bad" = "&k=3" ] && { check "k without network is ignored on maps: 200" test "$STATUS" = 200; continue; }
+    check "map $bad: 400 JSON" test "$STATUS:$(json "d['code']")" = 400:InvalidParameterValue
+done
+
 # The cache goes with the data: after a reload with 20 towns, no network
 # built from the 24 is served.
 http GET '/network?model=complete'
