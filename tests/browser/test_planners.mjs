@@ -27,7 +27,8 @@
 //     violation in the viewer (a popup and the towns panel open), the
 //     builder and the embed;
 //   - on a 390x844 phone the map fills the screen and no two controls
-//     overlap (the screenshot is kept, to be looked at);
+//     overlap, nor on a 768x1024 tablet (the screenshots are kept, to be
+//     looked at);
 //   - no console error, no failed request.
 //   node test_planners.mjs BASE_URL SHOT_DIR
 // Prints ok / not ok lines and "N passed, M failed"; exits 1 on a failure.
@@ -352,6 +353,12 @@ try {
       map[0] === 390 && map[1] === 844 && over.length === 0, over.join(', '));
     if (shotDir) await page.screenshot({ path: path.join(shotDir, 'viewer-phone.png') });
     await audit(page, 'the viewer on a phone');
+    await page.setViewportSize({ width: 768, height: 1024 }); // a tablet, upright
+    await page.goto(`${base}/viewer#map=9/46.7/16.1&lang=hu`);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 30000 });
+    const tablet = await overlaps(page);
+    check('a 768x1024 tablet: no controls overlap', tablet.length === 0, tablet.join(', '));
+    if (shotDir) await page.screenshot({ path: path.join(shotDir, 'viewer-tablet.png') });
     await page.close();
   }
 

@@ -20,6 +20,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# need WHAT COMMAND...: unless COMMAND succeeds, the test is skipped (exit
+# 77) on a developer's machine and fails in CI, where tools/test installed
+# everything. WHAT names what is missing.
+need() {
+    local what=$1
+    shift
+    "$@" >/dev/null 2>&1 && return 0
+    [ -n "${CI:-}" ] && { echo "FAIL (CI): $what is needed"; exit 1; }
+    echo "skipped: $what is needed"
+    exit 77
+}
+
 ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
 not_ok() { FAILURES=$((FAILURES + 1)); echo "not ok - $*"; }
 check() { # check "description" command...

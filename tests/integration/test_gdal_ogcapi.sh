@@ -9,11 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 
 ROOT=${COOPMAP_GDAL_CHROOT:-/var/lib/coopmap/gdal-trixie}
-if [ ! -x "$ROOT/usr/bin/python3" ] || [ "$(id -u)" -ne 0 ]; then
-    [ -n "${CI:-}" ] && { echo "FAIL (CI): $ROOT (tools/test makes it) and root are needed"; exit 1; }
-    echo "skipped: $ROOT (tools/test makes it) and root are needed"
-    exit 77
-fi
+need "$ROOT (tools/test makes it)" test -x "$ROOT/usr/bin/python3"
+need "root (for chroot)" test "$(id -u)" -eq 0
 
 start_server --quiet
 # The chroot shares the network (the server is on its loopback), not /tmp.

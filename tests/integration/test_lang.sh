@@ -11,11 +11,7 @@
 # Exits 77 (skipped) without pdftotext, except in CI.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v pdftotext >/dev/null; then
-    [ -n "${CI:-}" ] && { echo "FAIL (CI): pdftotext (poppler-utils) is needed"; exit 1; }
-    echo "skipped: pdftotext (poppler-utils) is needed"
-    exit 77
-fi
+need "pdftotext (poppler-utils)" command -v pdftotext
 start_server --quiet
 
 # The labels each language should show: name_bilingual first with

@@ -9,17 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 
 PGBIN=/usr/lib/postgresql/15/bin
-need() {
-    if [ -n "${CI:-}" ]; then
-        echo "FAIL (CI): $*"
-        exit 1
-    fi
-    echo "skipped: $*"
-    exit 77
-}
-[ -x "$PGBIN/initdb" ] && command -v psql >/dev/null && command -v ogr2ogr >/dev/null ||
-    need "PostgreSQL 15 (postgresql-15-postgis-3), psql and ogr2ogr are needed"
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || need "PostGIS 3 is needed"
+need "PostgreSQL 15 (postgresql-15-postgis-3)" test -x "$PGBIN/initdb"
+for tool in psql ogr2ogr; do need $tool command -v $tool; done
+need "PostGIS 3" test -f /usr/share/postgresql/15/extension/postgis.control
 
 # PostgreSQL refuses to run as root: the cluster belongs to an unprivileged
 # user (postgres from the package, or nobody).

@@ -9,19 +9,9 @@
 # Exits 77 (skipped) without gdalinfo, sqlite3 or node, except in CI.
 . "$(dirname "$0")/lib.sh"
 
-for tool in gdalinfo sqlite3 node script; do
-    if ! command -v $tool >/dev/null; then
-        [ -n "${CI:-}" ] && { echo "FAIL (CI): $tool is needed"; exit 1; }
-        echo "skipped: $tool is needed"
-        exit 77
-    fi
-done
+for tool in gdalinfo sqlite3 node script; do need $tool command -v $tool; done
 NODE_DIR="$COOPMAP_ROOT/tests/node"
-if [ ! -d "$NODE_DIR/node_modules/pmtiles" ]; then
-    [ -n "${CI:-}" ] && { echo "FAIL (CI): run tools/test (npm pmtiles)"; exit 1; }
-    echo "skipped: tests/node has no node_modules (tools/test installs them)"
-    exit 77
-fi
+need "npm pmtiles in tests/node (tools/test installs it)" test -d "$NODE_DIR/node_modules/pmtiles"
 
 SEED=("$COOPMAP_BIN" seed)
 SEEDS_FAILED=0

@@ -11,19 +11,10 @@
 # Exits 77 (skipped) without node or ogrinfo, except in CI.
 . "$(dirname "$0")/lib.sh"
 
-for tool in node ogrinfo; do
-    if ! command -v $tool >/dev/null; then
-        [ -n "${CI:-}" ] && { echo "FAIL (CI): $tool is needed"; exit 1; }
-        echo "skipped: $tool is needed"
-        exit 77
-    fi
-done
+for tool in node ogrinfo; do need $tool command -v $tool; done
 NODE_DIR="$COOPMAP_ROOT/tests/node"
-if [ ! -d "$NODE_DIR/node_modules/@mapbox/vector-tile" ]; then
-    [ -n "${CI:-}" ] && { echo "FAIL (CI): run tools/test (npm @mapbox/vector-tile)"; exit 1; }
-    echo "skipped: tests/node has no node_modules (tools/test installs them)"
-    exit 77
-fi
+need "npm @mapbox/vector-tile in tests/node (tools/test installs it)" \
+    test -d "$NODE_DIR/node_modules/@mapbox/vector-tile"
 
 start_server --quiet
 
