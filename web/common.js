@@ -1,6 +1,11 @@
-// Shared by the viewer and the embed: fetch helpers and the tile layer.
+// Shared by the viewer and the embed: fetch helpers, HTML escaping and the
+// tile layer.
 "use strict";
 window.coopmapCommon = {
+  // Text made safe inside HTML elements and attributes.
+  esc: function (s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+  },
   getJSON: async function (url) {
     const res = await fetch(url);
     if (!res.ok) throw new Error(url + ": HTTP " + res.status);

@@ -18,7 +18,7 @@ window.coopmapTownsTable = function (map, o) {
     { key: "nearest_km", text: "table.nearest", num: true, digits: 1 },
   ];
   let rows = [], sortKey = "degree", descending = true;
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+  const esc = C.esc;
   const fmt = (x, digits) => x == null ? "–"
     : x.toLocaleString(o.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 

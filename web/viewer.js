@@ -7,7 +7,7 @@
 "use strict";
 (function () {
   const C = window.coopmapCommon;
-  const I = window.coopmapI18n, t = I.t;
+  const I = window.coopmapI18n, t = I.t, esc = C.esc;
   const MODELS = ["complete", "knn", "within", "mst", "delaunay", "gabriel", "rng", "edges"];
 
   // --- state and permalink: #map=zoom/lat/lon&style=..&vec=1&model=..&k=..&km=..&cb=1&show=..&lang=..
@@ -351,9 +351,6 @@
   loadNetwork();
 
   // --- town popups: names, region, population, metrics, distances
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
-  }
   function num(x, digits) {
     return x != null ? x.toLocaleString(state.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–";
   }
