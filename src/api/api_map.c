@@ -6,27 +6,13 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "network/network.h"
+#include "api/api_map.h"
 #include "data/crs.h"
 #include "util/clock.h"
 #include "api/app.h"
-#include "render/render_static.h"
-#include "render/tiles.h"
 
-#define MAX_PX           4096
+#define MAX_PX           API_MAP_MAX_PX
 #define SMALL_MAP_PIXELS (1024.0 * 1024.0)
-
-typedef struct map_job {
-    render_view_t view;
-    tiles_t *tiles;
-    void *ctx; /* the app, for the network's limits */
-    const style_t *style;
-    dataset_t *ds; /* a reference, released by free_map_job() */
-    static_format_t format;
-    bool north;
-    bool network;            /* draw the ties of params over the map */
-    network_params_t params; /* ?network=&k=&km=&cross_border= */
-} map_job_t;
 
 static void render_map_job(void *arg, http_response_t *resp)
 {
@@ -43,9 +29,10 @@ static void render_map_job(void *arg, http_response_t *resp)
         return; /* the response has the error */
     }
     overlay.data = ties;
-    if (render_static(&j->view, j->style, j->ds, ties ? &overlay : NULL,
-                      dataset_attribution_short(j->ds), j->north, j->format, &data, &len,
-                      &err) != ERR_OK)
+    render_options_t opt = j->opt;
+    opt.overlay = ties ? &overlay : NULL;
+    opt.attribution = j->attribution ? dataset_attribution_short(j->ds) : NULL;
+    if (render_static(&j->view, j->style, j->ds, &opt, j->format, &data, &len, &err) != ERR_OK)
         http_error(resp, 500, "%s", err.message);
     else
         http_response_body(resp, 200, types[j->format], (char *)data, len);
@@ -59,6 +46,35 @@ static void free_map_job(void *arg)
     map_job_t *j = arg;
     dataset_unref(j->ds);
     free(j);
+}
+
+map_job_t *api_map_job(http_response_t *resp, void *ctx)
+{
+    map_job_t *job = calloc(1, sizeof(*job));
+    if (job == NULL) {
+        http_error(resp, 503, "out of memory");
+        return NULL;
+    }
+    job->tiles = app_tiles(ctx);
+    job->ctx = ctx;
+    job->ds = app_acquire(ctx);
+    return job;
+}
+
+void api_map_queue(http_response_t *resp, map_job_t *job)
+{
+    const render_view_t *v = &job->view;
+    double pixels = v->width * v->scale * v->height * v->scale;
+    double max = app_limits(job->ctx)->max_map_pixels;
+    if (pixels > max) {
+        http_error(resp, 413,
+                   "a map of %.0f pixels is over the limit of %.0f (width x height x scale^2)",
+                   pixels, max);
+        free_map_job(job);
+        return;
+    }
+    bool heavy = pixels > SMALL_MAP_PIXELS || job->network || (v->crs && pixels > 65536);
+    http_defer(resp, heavy ? HTTP_WORK_HEAVY : HTTP_WORK_TILE, render_map_job, free_map_job, job);
 }
 
 /* Exactly `want` finite numbers. */
@@ -100,6 +116,27 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
         return -1;
     }
     scale = st ? atof(st) : 1;
+    const char *crs_text = http_request_query(req, "crs");
+    if (crs_text) {
+        error_t err = {0};
+        const crs_t *crs = crs_get(crs_text, &err);
+        if (crs == NULL) {
+            http_error(resp, 400, "crs: %s", err.message);
+            return -1;
+        }
+        if (!bbox || numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3]) {
+            http_error(resp, 400,
+                       "with crs, give bbox=minx,miny,maxx,maxy in its units, "
+                       "easting first, min < max");
+            return -1;
+        }
+        if (render_crs_view(crs, (bbox_t){b[0], b[1], b[2], b[3]}, width, height, scale, v, &err) !=
+            ERR_OK) {
+            http_error(resp, 400, "bbox: %s", err.message);
+            return -1;
+        }
+        return 0;
+    }
     if (bbox) {
         if (numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 ||
             b[1] < -CRS_MERC_MAX_LAT || b[3] > CRS_MERC_MAX_LAT) {
@@ -128,9 +165,9 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     tiles_t *t = app_tiles(ctx);
-    static const char *const known[] = {"bbox",    "center", "zoom",  "width",        "height",
-                                        "style",   "scale",  "north", "lang",         "labels",
-                                        "network", "k",      "km",    "cross_border", NULL};
+    static const char *const known[] = {
+        "bbox", "center", "zoom", "width",   "height", "style", "scale",        "north",
+        "lang", "labels", "crs",  "network", "k",      "km",    "cross_border", NULL};
     const char *path = http_request_path(req), *bad = http_request_unknown_query(req, known);
     static_format_t format = strstr(path, ".svg")   ? STATIC_SVG
                              : strstr(path, ".pdf") ? STATIC_PDF
@@ -153,35 +190,19 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
     }
     render_view_t view;
     if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0) return;
-    /* Cost: the device pixels drawn. Small maps render beside the tiles,
-     * large ones on the heavy queue, too large ones not at all. */
-    double pixels = view.width * view.scale * view.height * view.scale;
-    double max = app_limits(ctx)->max_map_pixels;
-    if (pixels > max) {
-        http_error(resp, 413,
-                   "a map of %.0f pixels is over the limit of %.0f (width x height x scale^2)",
-                   pixels, max);
-        return;
-    }
     const char *north = http_request_query(req, "north");
-    map_job_t *job = malloc(sizeof(*job));
-    if (job == NULL) {
-        http_error(resp, 503, "out of memory");
-        return;
-    }
-    *job = (map_job_t){.view = view,
-                       .tiles = t,
-                       .ctx = ctx,
-                       .style = style,
-                       .ds = app_acquire(ctx),
-                       .format = format,
-                       .north = north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0)};
+    map_job_t *job = api_map_job(resp, ctx);
+    if (job == NULL) return;
+    job->view = view;
+    job->style = style;
+    job->format = format;
+    job->attribution = true;
+    job->opt.north_arrow = north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0);
     int wanted = api_map_network(req, resp, ctx, job->ds, &job->params);
     if (wanted < 0) {
         free_map_job(job);
         return;
     }
     job->network = wanted == 1;
-    http_work_t work = pixels > SMALL_MAP_PIXELS || job->network ? HTTP_WORK_HEAVY : HTTP_WORK_TILE;
-    http_defer(resp, work, render_map_job, free_map_job, job);
+    api_map_queue(resp, job);
 }

@@ -8,7 +8,11 @@
 #ifndef COOPMAP_CRS_H
 #define COOPMAP_CRS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "data/bbox.h"
+#include "util/error.h"
 
 #define CRS_MERC_RADIUS  6378137.0
 #define CRS_MERC_MAX_LAT 85.0511287798066 /* latitude where y = x range */
@@ -30,5 +34,46 @@ void crs_merc_to_lonlat(const double *merc, double *ll, size_t n);
  * PROJ context is made per call, so any thread may call it. Returns 0, or
  * -1 if PROJ cannot make or run the transformation. */
 int crs_lonlat_to_laea(const double *ll, double *xy, size_t n);
+
+/* --- any CRS that PROJ knows, for maps drawn in it -------------------------- */
+
+/* A CRS by its code ("EPSG:3794", "CRS:84"), with the transformation from
+ * lon/lat (WGS84) to it in easting-first order, whatever the CRS's own axis
+ * order. Every function may be called from any thread (each CRS serialises
+ * its own PROJ calls). */
+typedef struct crs crs_t;
+
+#define CRS_REGISTRY_MAX 32 /* distinct CRSs a process makes (PROJ objects, caches) */
+
+/* The CRS of code, made on first use and kept for the process (borrowed).
+ * Accepts "EPSG:<digits>", "CRS:84" and "OGC:CRS84", case-insensitive;
+ * only projected and 2D geographic CRSs. NULL with ERR_CRS for one PROJ
+ * does not know or another kind, ERR_TOOBIG beyond CRS_REGISTRY_MAX. */
+const crs_t *crs_get(const char *code, error_t *err);
+
+/* Frees every CRS made by crs_get() (at exit; nothing may use them after). */
+void crs_registry_free(void);
+
+const char *crs_code(const crs_t *crs); /* as normalised: "EPSG:3794", "CRS:84" */
+const char *crs_name(const crs_t *crs); /* PROJ's name: "Slovenia 1996 / Slovene National Grid" */
+bool crs_is_geographic(const crs_t *crs);
+bool crs_is_web_mercator(const crs_t *crs); /* EPSG:3857: the tiles' own frame */
+/* The CRS's official axis order starts with north (latitude, northing):
+ * EPSG:4326, 3035, 31287 ... WMS 1.3.0 takes BBOX in that order. */
+bool crs_northing_first(const crs_t *crs);
+/* Metres per unit at the equator: 1 for metres, 111319.49 for degrees. */
+double crs_unit_metres(const crs_t *crs);
+/* The area of use in lon/lat (the whole world if PROJ gives none). */
+bbox_t crs_area(const crs_t *crs);
+
+/* lon/lat -> x/y (easting first), n points, in place allowed; a point
+ * that does not project gets HUGE_VAL. Returns the count projected. */
+size_t crs_forward(const crs_t *crs, const double *ll, double *xy, size_t n);
+/* x/y -> lon/lat, the same way. */
+size_t crs_inverse(const crs_t *crs, const double *xy, double *ll, size_t n);
+/* The box, in lon/lat, that holds box xy of the CRS (its edges densified),
+ * and back. 0, or -1 if PROJ cannot. */
+int crs_box_to_lonlat(const crs_t *crs, bbox_t xy, bbox_t *ll);
+int crs_box_from_lonlat(const crs_t *crs, bbox_t ll, bbox_t *xy);
 
 #endif

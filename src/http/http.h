@@ -27,9 +27,16 @@ typedef struct http_response http_response_t;
  * http_error()). ctx is the server's http_config_t.ctx. */
 typedef void (*http_handler_fn)(const http_request_t *req, http_response_t *resp, void *ctx);
 
+/* An error body in a route's own format (WMS: its XML exception) for an
+ * error the handler did not write itself (a malformed request, a refused
+ * or late job): malloc'd, its media type in *type; NULL for the JSON. */
+typedef char *(*http_error_body_fn)(int status, const char *description, const char **type,
+                                    size_t *len);
+
 typedef struct http_route {
     const char *pattern; /* "/collections/{collectionId}/items": {x} matches one segment */
     http_handler_fn handler;
+    http_error_body_fn error_body; /* NULL: JSON; used for requests to exactly this path */
 } http_route_t;
 
 struct pool;
@@ -143,7 +150,9 @@ void http_defer(http_response_t *resp, http_work_t work, http_deferred_fn run,
  * long computations check it and give up with http_error_busy(). */
 deadline_t http_response_deadline(const http_response_t *resp);
 
-/* Sets an error status and a description for the JSON exception body. */
+/* Sets an error status and a description for the JSON exception body (or
+ * the route's error_body). A handler that writes its own error document
+ * calls http_response_body() with the status instead: that body is kept. */
 void http_error(http_response_t *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -238,8 +238,19 @@ void http_response_free(http_response_t *resp)
 
 /* The one place an error status becomes a body. Descriptions may echo
  * request text: the JSON writer keeps the body valid whatever it holds. */
-static void render_error(http_response_t *resp)
+static void render_error(const http_server_t *srv, const http_request_t *req, http_response_t *resp)
 {
+    for (size_t i = 0; srv && req->path && i < srv->cfg.nroutes; i++) {
+        const http_route_t *r = &srv->cfg.routes[i];
+        if (r->error_body == NULL || strcmp(r->pattern, req->path) != 0) continue;
+        const char *type = NULL;
+        size_t len = 0;
+        char *body = r->error_body(resp->status, resp->error ? resp->error : "error", &type, &len);
+        if (body) {
+            http_response_body(resp, resp->status, type, body, len);
+            return;
+        }
+    }
     buf_t b = BUF_INIT;
     buf_printf(&b, "{\"code\":\"%s\",\"description\":", http_status_code_name(resp->status));
     buf_json_string(&b, resp->error ? resp->error : "error");
@@ -258,9 +269,10 @@ static void render_error(http_response_t *resp)
 void http_response_prepare(const http_server_t *srv, const http_request_t *req,
                            http_response_t *resp)
 {
-    if (resp->status >= 400 || (resp->body == NULL && resp->status != 204)) {
+    bool own_error = resp->status >= 400 && resp->body && resp->error == NULL;
+    if (!own_error && (resp->status >= 400 || (resp->body == NULL && resp->status != 204))) {
         if (resp->status < 400) http_error(resp, 500, "handler produced no body");
-        render_error(resp);
+        render_error(srv, req, resp);
     }
     http_finalize(srv, req, resp);
 }

@@ -8,6 +8,7 @@
 #include "render/png.h"
 #include "data/crs.h"
 #include "render/render_labels.h"
+#include "render/reproject.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -42,8 +43,10 @@ static bool reserve(scratch_t *s, size_t points)
 typedef struct pass {
     cairo_t *cr;
     const render_view_t *v;
-    double res;  /* metres per CSS pixel */
-    bbox_t clip; /* device pixels, view plus margin */
+    double x0, y0, rx, ry;   /* the frame: global pixel (0, 0) and a pixel, in map units */
+    bbox_t clip;             /* device pixels, view plus margin */
+    dataset_t *ds;           /* for cached projections; NULL: one layer of a request */
+    const projected_t *proj; /* the layer being drawn in the view's CRS; NULL: Web Mercator */
     scratch_t s;
 } pass_t;
 
@@ -83,8 +86,74 @@ render_view_t render_bbox_view(bbox_t ll, int width, int height, double scale, d
     return render_center_view(centre[0], centre[1], zoom, width, height, scale);
 }
 
+/* The CRS box a view shows, and its pixels in CRS units. */
+static bbox_t crs_box(const render_view_t *v, double margin)
+{
+    return (bbox_t){
+        v->x0 + (v->origin_x - margin) * v->rx, v->y0 - (v->origin_y + v->height + margin) * v->ry,
+        v->x0 + (v->origin_x + v->width + margin) * v->rx, v->y0 - (v->origin_y - margin) * v->ry};
+}
+
+/* Ground metres per pixel at the centre of box, by the haversine of a
+ * pixel's step each way (on the sphere Web Mercator's zooms are made on). */
+static double ground_resolution(const crs_t *crs, bbox_t box, double rx, double ry)
+{
+    double cx = (box.minx + box.maxx) / 2, cy = (box.miny + box.maxy) / 2;
+    double xy[6] = {cx, cy, cx + rx, cy, cx, cy + ry}, ll[6];
+    if (crs_inverse(crs, xy, ll, 3) != 3) return NAN;
+    double d[2];
+    for (int k = 0; k < 2; k++) {
+        double la1 = ll[1] * M_PI / 180, la2 = ll[2 * k + 3] * M_PI / 180;
+        double dla = la2 - la1, dlo = (ll[2 * k + 2] - ll[0]) * M_PI / 180;
+        double h = sin(dla / 2) * sin(dla / 2) + cos(la1) * cos(la2) * sin(dlo / 2) * sin(dlo / 2);
+        d[k] = 2 * CRS_MERC_RADIUS * asin(fmin(1, sqrt(h)));
+    }
+    return sqrt(d[0] * d[1]) / cos(ll[1] * M_PI / 180);
+}
+
+int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double scale,
+                    render_view_t *out, error_t *err)
+{
+    double rx = (box.maxx - box.minx) / width, ry = (box.maxy - box.miny) / height;
+    if (crs_is_web_mercator(crs) && fabs(rx / ry - 1) < 1e-9) { /* the tiles' frame */
+        double zoom = log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * rx));
+        double res = tile_resolution(zoom);
+        *out = (render_view_t){zoom,
+                               (box.minx + CRS_MERC_EXTENT) / res,
+                               (CRS_MERC_EXTENT - box.maxy) / res,
+                               width,
+                               height,
+                               scale};
+        return ERR_OK;
+    }
+    /* A frame fixed per CRS (its area of use, padded), so that images
+     * side by side at one resolution place their labels alike. */
+    bbox_t area;
+    if (crs_box_from_lonlat(crs, crs_area(crs), &area) != 0) area = box;
+    double x0 = area.minx - (area.maxx - area.minx), y0 = area.maxy + (area.maxy - area.miny);
+    double ground = ground_resolution(crs, box, rx, ry);
+    if (!(ground > 0) || !isfinite(ground))
+        return error_set(err, ERR_INVALID, "the box is outside what %s can show", crs_code(crs));
+    *out = (render_view_t){.zoom = log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * ground)),
+                           .origin_x = (box.minx - x0) / rx,
+                           .origin_y = (y0 - box.maxy) / ry,
+                           .width = width,
+                           .height = height,
+                           .scale = scale,
+                           .crs = crs,
+                           .x0 = x0,
+                           .y0 = y0,
+                           .rx = rx,
+                           .ry = ry};
+    return ERR_OK;
+}
+
 bbox_t render_view_lonlat(const render_view_t *v)
 {
+    if (v->crs) {
+        bbox_t ll;
+        return crs_box_to_lonlat(v->crs, crs_box(v, 0), &ll) == 0 ? ll : bbox_empty();
+    }
     double res = tile_resolution(v->zoom);
     double m[4] = {
         v->origin_x * res - CRS_MERC_EXTENT, CRS_MERC_EXTENT - (v->origin_y + v->height) * res,
@@ -97,6 +166,10 @@ bbox_t render_view_lonlat(const render_view_t *v)
 /* The view plus a margin, in lon/lat, for the spatial index. */
 static bbox_t query_box(const render_view_t *v, double margin)
 {
+    if (v->crs) {
+        bbox_t ll;
+        return crs_box_to_lonlat(v->crs, crs_box(v, margin), &ll) == 0 ? ll : bbox_empty();
+    }
     render_view_t wide = *v;
     wide.origin_x -= margin;
     wide.origin_y -= margin;
@@ -109,12 +182,12 @@ static bbox_t query_box(const render_view_t *v, double margin)
  * before the view's origin is subtracted: for tiles the origin is a whole
  * number, so every tile hands cairo exactly the same coordinates, shifted,
  * and neighbouring tiles rasterise identically along their common edge. */
-static void to_device(const pass_t *p, const double *merc, size_t n, double *out)
+static void to_device(const pass_t *p, const double *xy, size_t n, double *out)
 {
     const render_view_t *v = p->v;
     for (size_t i = 0; i < n; i++) {
-        double gx = round((merc[2 * i] + CRS_MERC_EXTENT) / p->res * 256) / 256;
-        double gy = round((CRS_MERC_EXTENT - merc[2 * i + 1]) / p->res * 256) / 256;
+        double gx = round((xy[2 * i] - p->x0) / p->rx * 256) / 256;
+        double gy = round((p->y0 - xy[2 * i + 1]) / p->ry * 256) / 256;
         out[2 * i] = (gx - v->origin_x) * v->scale;
         out[2 * i + 1] = (gy - v->origin_y) * v->scale;
     }
@@ -145,12 +218,13 @@ static bool add_rings(pass_t *p, const geom_t *g)
     return any;
 }
 
-static void draw_fill(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
+static void draw_fill(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f,
+                      const geom_t *g)
 {
-    if (f->geom->type != GEOM_POLYGON && f->geom->type != GEOM_MULTIPOLYGON) return;
+    if (g->type != GEOM_POLYGON && g->type != GEOM_MULTIPOLYGON) return;
     double z = p->v->zoom;
     cairo_new_path(p->cr);
-    if (!add_rings(p, f->geom)) return;
+    if (!add_rings(p, g)) return;
     double opacity = style_number(sl, STYLE_FILL_OPACITY, z, data, f);
     style_color_t outline = {0};
     if (style_has_property(sl, STYLE_FILL_OUTLINE_COLOR))
@@ -205,9 +279,10 @@ static void add_lines(pass_t *p, const geom_t *g, line_pen_t *pen)
     }
 }
 
-static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
+static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f,
+                      const geom_t *g)
 {
-    if (f->geom->type == GEOM_POINT || f->geom->type == GEOM_MULTIPOINT) return;
+    if (g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT) return;
     double z = p->v->zoom;
     double width = style_number(sl, STYLE_LINE_WIDTH, z, data, f) * p->v->scale;
     if (width <= 0) return;
@@ -223,16 +298,16 @@ static void draw_line(pass_t *p, const style_layer_t *sl, const layer_t *data, c
     set_color(p->cr, style_color(sl, STYLE_LINE_COLOR, z, data, f),
               style_number(sl, STYLE_LINE_OPACITY, z, data, f));
     cairo_new_path(p->cr);
-    add_lines(p, f->geom, &pen);
+    add_lines(p, g, &pen);
     if (ndash == 0) cairo_stroke(p->cr);
     cairo_set_dash(p->cr, NULL, 0, 0);
 }
 
 /* --- circle ------------------------------------------------------------------ */
 
-static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f)
+static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data, const feature_t *f,
+                        const geom_t *g)
 {
-    const geom_t *g = f->geom;
     if (g->type != GEOM_POINT && g->type != GEOM_MULTIPOINT) return;
     double z = p->v->zoom, s = p->v->scale;
     double r = style_number(sl, STYLE_CIRCLE_RADIUS, z, data, f) * s;
@@ -260,25 +335,59 @@ static void draw_circle(pass_t *p, const style_layer_t *sl, const layer_t *data,
 
 /* --- layers -------------------------------------------------------------------- */
 
-typedef void (*draw_fn)(pass_t *, const style_layer_t *, const layer_t *, const feature_t *);
+typedef void (*draw_fn)(pass_t *, const style_layer_t *, const layer_t *, const feature_t *,
+                        const geom_t *);
 
 static void draw_features(pass_t *p, const style_layer_t *sl, const layer_t *data, draw_fn draw)
 {
+    projected_t *own = NULL;
+    if (p->v->crs)
+        p->proj = p->ds ? reproject_cached(p->ds, data, p->v->crs)
+                        : (own = reproject_layer(data, p->v->crs));
+    if (p->v->crs && p->proj == NULL) return;
     uint32_t *ids = NULL;
     size_t n = layer_query_bbox(data, query_box(p->v, MARGIN), &ids);
     for (size_t i = 0; i < n && n != (size_t)-1; i++) {
         const feature_t *f = &data->features[ids[i]];
-        if (style_filter(sl, data, f, p->v->zoom)) draw(p, sl, data, f);
+        const geom_t *g = p->proj ? p->proj->geoms[ids[i]] : f->geom;
+        if (g && style_filter(sl, data, f, p->v->zoom)) draw(p, sl, data, f, g);
     }
     free(ids);
+    reproject_free(own);
+    p->proj = NULL;
 }
 
-/* Draws the style over the view with the dataset's layers, or with `only`
- * for every layer when the dataset is NULL. */
-static void draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds,
-                 const layer_t *only)
+static bool selected(const render_select_t *sel, const char *source)
 {
-    pass_t p = {.cr = cr, .v = v, .res = tile_resolution(v->zoom)};
+    if (sel == NULL || sel->sources == NULL) return true;
+    for (const char *const *s = sel->sources; *s; s++)
+        if (source && strcmp(*s, source) == 0) return true;
+    return false;
+}
+
+static void paint_background(cairo_t *cr, const render_view_t *v, const style_layer_t *sl,
+                             const render_select_t *sel)
+{
+    if (sel && sel->transparent) return;
+    double opacity = style_number(sl, STYLE_BACKGROUND_OPACITY, v->zoom, NULL, NULL);
+    if (sel && sel->has_background)
+        set_color(cr, sel->background, 1);
+    else
+        set_color(cr, style_color(sl, STYLE_BACKGROUND_COLOR, v->zoom, NULL, NULL), opacity);
+    cairo_paint(cr);
+}
+
+/* Draws the style over the view with the dataset's layers (those sel
+ * selects), or with `only` for every layer when the dataset is NULL. */
+static void draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds,
+                 const layer_t *only, const render_select_t *sel)
+{
+    pass_t p = {.cr = cr, .v = v, .ds = ds};
+    if (v->crs) {
+        p.x0 = v->x0, p.y0 = v->y0, p.rx = v->rx, p.ry = v->ry;
+    } else {
+        p.x0 = -CRS_MERC_EXTENT, p.y0 = CRS_MERC_EXTENT, p.rx = p.ry = tile_resolution(v->zoom);
+    }
     p.clip = (bbox_t){-MARGIN * v->scale, -MARGIN * v->scale, (v->width + MARGIN) * v->scale,
                       (v->height + MARGIN) * v->scale};
     for (size_t i = 0; i < style_layer_count(style); i++) {
@@ -286,11 +395,10 @@ static void draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
         if (!style_layer_visible(sl, v->zoom)) continue;
         style_layer_type_t type = style_layer_type(sl);
         if (type == STYLE_BACKGROUND) {
-            set_color(cr, style_color(sl, STYLE_BACKGROUND_COLOR, v->zoom, NULL, NULL),
-                      style_number(sl, STYLE_BACKGROUND_OPACITY, v->zoom, NULL, NULL));
-            cairo_paint(cr);
+            paint_background(cr, v, sl, sel);
             continue;
         }
+        if (!selected(sel, style_layer_source(sl))) continue;
         const layer_t *data = ds ? dataset_find_layer(ds, style_layer_source(sl)) : only;
         if (data == NULL) continue;
         if (type == STYLE_SYMBOL) {
@@ -307,15 +415,16 @@ static void draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
     free(p.s.c);
 }
 
-void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds)
+void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds,
+                 const render_select_t *sel)
 {
-    draw(cr, v, style, ds, NULL);
+    draw(cr, v, style, ds, NULL, sel);
 }
 
 void render_draw_layer(cairo_t *cr, const render_view_t *v, const style_t *style,
                        const layer_t *data)
 {
-    draw(cr, v, style, NULL, data);
+    draw(cr, v, style, NULL, data, NULL);
 }
 
 bool render_view_is_empty(const render_view_t *v, const style_t *style, dataset_t *ds)
@@ -348,7 +457,7 @@ int render_png(const render_view_t *v, const style_t *style, dataset_t *ds, unsi
     int w = (int)lround(v->width * v->scale), h = (int)lround(v->height * v->scale);
     cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
     cairo_t *cr = cairo_create(surface);
-    render_draw(cr, v, style, ds);
+    render_draw(cr, v, style, ds, NULL);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     int rc = st == CAIRO_STATUS_SUCCESS ? png_encode(surface, png, len) : 0;

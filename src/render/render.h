@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "data/crs.h"
 #include "data/dataset.h"
 #include "util/error.h"
 #include "render/style.h"
@@ -22,7 +23,23 @@ typedef struct render_view {
     double origin_y;
     int width, height; /* CSS pixels */
     double scale;      /* device pixels per CSS pixel: 1, or 2 for @2x */
+    /* NULL: the frame above, Web Mercator pixels at the zoom (tiles).
+     * Else a view drawn in this CRS (render_crs_view): global pixel (0, 0)
+     * is (x0, y0) in CRS units (easting first), a pixel is rx by ry units,
+     * and the zoom is the one of the same ground resolution at the view's
+     * centre, for the style. */
+    const crs_t *crs;
+    double x0, y0, rx, ry;
 } render_view_t;
+
+/* Which of a style's layers to draw (a WMS GetMap's LAYERS), and the
+ * background. Zero: all, on the style's background. */
+typedef struct render_select {
+    const char *const *sources; /* NULL-terminated source ids; NULL: every one */
+    bool transparent;           /* no background at all */
+    bool has_background;        /* this colour instead of the style's */
+    style_color_t background;
+} render_select_t;
 
 /* The view of a tile, at scale 1 or 2. */
 render_view_t render_tile_view(tile_t t, double scale);
@@ -34,6 +51,12 @@ render_view_t render_center_view(double lon, double lat, double zoom, int width,
 /* A view of width x height CSS pixels showing a lon/lat box whole, centred
  * on its middle in Web Mercator, at most at max_zoom. */
 render_view_t render_bbox_view(bbox_t lonlat, int width, int height, double scale, double max_zoom);
+
+/* A view of width x height CSS pixels showing box (CRS units, easting
+ * first) of crs: in EPSG:3857 with square pixels, the tiles' own frame.
+ * ERR_INVALID with a message when the box has no lon/lat in the CRS. */
+int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double scale,
+                    render_view_t *out, error_t *err);
 
 /* The view's extent in lon/lat. */
 bbox_t render_view_lonlat(const render_view_t *v);

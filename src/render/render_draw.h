@@ -7,10 +7,12 @@
 
 #include "render/render.h"
 
-/* Draws the style's layers over the view into cr, whose user space must be
+/* Draws the style's layers (those sel selects; sel may be NULL) over the
+ * view into cr, whose user space must be
  * device pixels with the view's top-left at (0, 0). Cairo errors are
  * sticky: the caller checks the surface status once afterwards. */
-void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds);
+void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds,
+                 const render_select_t *sel);
 
 /* The same with one layer as the data of every layer of the style (no
  * labels): an overlay such as the ties of a network made for a request. */

@@ -10,6 +10,7 @@
 
 #include "data/crs.h"
 #include "render/label_metrics.h"
+#include "render/reproject.h"
 
 #ifndef M_SQRT1_2
 #define M_SQRT1_2 0.70710678118654752440
@@ -97,7 +98,13 @@ typedef struct cell_run {
 
 typedef struct zoom_state {
     pthread_mutex_t lock; /* guards decisions and labels */
-    double zoom, res;
+    double zoom;
+    /* The frame: global pixel (0, 0) and a pixel in map units; Web
+     * Mercator, or (one-off states) a view's CRS, whose geometries per
+     * cache slot are in proj[] (borrowed from the dataset). */
+    double x0, y0, ux, uy;
+    const crs_t *crs;
+    const projected_t **proj;
     zslot_t *slots;
     size_t nslots;
     cand_t *cands;
@@ -422,6 +429,7 @@ static void state_free(zoom_state_t *st)
     free(st->by_rank);
     free(st->cells);
     free(st->cands);
+    free(st->proj);
     pthread_mutex_destroy(&st->lock);
     free(st);
 }
@@ -457,8 +465,15 @@ static bool make_cand(const zoom_state_t *st, uint16_t s, const fixed_t *x, cand
                       : slot->halo;
 #undef FEATURE
     /* Points label their point; lines and polygons their first vertex. */
-    *c = (cand_t){.px = (x->mx + CRS_MERC_EXTENT) / st->res,
-                  .py = (CRS_MERC_EXTENT - x->my) / st->res,
+    double mx = x->mx, my = x->my;
+    if (st->crs) {
+        const projected_t *p = st->proj[x->slot];
+        const geom_t *g = p ? p->geoms[x->feature] : NULL;
+        if (g == NULL) return false;
+        mx = g->merc[0], my = g->merc[1];
+    }
+    *c = (cand_t){.px = (mx - st->x0) / st->ux,
+                  .py = (st->y0 - my) / st->uy,
                   .key = isnan(key) ? INFINITY : key,
                   .size = (float)size,
                   .halo = (float)halo,
@@ -618,13 +633,22 @@ static bool fill_state(zoom_state_t *st, const label_cache_t *c)
     return (c->prio || rank_cands(st)) && make_grid(st);
 }
 
-static zoom_state_t *state_create(const label_cache_t *c, double zoom)
+/* The state of the view's zoom, in its frame. */
+static zoom_state_t *state_create(const label_cache_t *c, const render_view_t *v)
 {
     zoom_state_t *st = calloc(1, sizeof(*st));
     if (st == NULL) return NULL;
     pthread_mutex_init(&st->lock, NULL);
-    st->zoom = zoom, st->res = tile_resolution(zoom), st->z = -1;
-    if (!fill_state(st, c)) {
+    st->zoom = v->zoom, st->z = -1;
+    st->x0 = -CRS_MERC_EXTENT, st->y0 = CRS_MERC_EXTENT;
+    st->ux = st->uy = tile_resolution(v->zoom);
+    if (v->crs) {
+        st->crs = v->crs, st->x0 = v->x0, st->y0 = v->y0, st->ux = v->rx, st->uy = v->ry;
+        st->proj = calloc(c->ntb ? c->ntb : 1, sizeof(*st->proj));
+        for (size_t t = 0; st->proj && t < c->ntb; t++)
+            st->proj[t] = reproject_cached(c->ds, c->tb[t].data, v->crs);
+    }
+    if ((v->crs && st->proj == NULL) || !fill_state(st, c)) {
         state_free(st);
         return NULL;
     }
@@ -986,12 +1010,13 @@ void labels_prepare(const style_t *style, dataset_t *ds)
     pthread_mutex_unlock(&c->build);
 }
 
-static zoom_state_t *acquire(const style_t *style, dataset_t *ds, double zoom)
+static zoom_state_t *acquire(const style_t *style, dataset_t *ds, const render_view_t *v)
 {
     label_cache_t *c = cache_of(style, ds);
     if (c == NULL) return NULL;
+    double zoom = v->zoom;
     int z = (int)zoom;
-    bool whole = zoom == (double)z && z >= 0 && z <= MAX_ZOOM_CACHED;
+    bool whole = !v->crs && zoom == (double)z && z >= 0 && z <= MAX_ZOOM_CACHED;
     zoom_state_t *st = whole ? cached(c, z) : NULL;
     if (st) return st;
     pthread_mutex_lock(&c->build);
@@ -999,7 +1024,7 @@ static zoom_state_t *acquire(const style_t *style, dataset_t *ds, double zoom)
         pthread_mutex_unlock(&c->build);
         return st;
     }
-    st = make_bounds(c) ? state_create(c, zoom) : NULL;
+    st = make_bounds(c) ? state_create(c, v) : NULL;
     if (st && whole) {
         pthread_mutex_lock(&lru_lock);
         st->owner = c, st->z = z, st->refs = 1;
@@ -1099,7 +1124,7 @@ static size_t view_labels(zoom_state_t *st, const render_view_t *v, const style_
 bool labels_touch(const render_view_t *v, const style_t *style, dataset_t *ds,
                   const style_layer_t *sl)
 {
-    zoom_state_t *st = acquire(style, ds, v->zoom);
+    zoom_state_t *st = acquire(style, ds, v);
     label_t *l = NULL;
     size_t n = st ? view_labels(st, v, sl, &l) : 0;
     free(l);
@@ -1140,7 +1165,7 @@ static int cmp_placed(const void *x, const void *y)
 void labels_draw(cairo_t *cr, const render_view_t *v, const style_t *style, dataset_t *ds,
                  const style_layer_t *sl)
 {
-    zoom_state_t *st = acquire(style, ds, v->zoom);
+    zoom_state_t *st = acquire(style, ds, v);
     label_t *l = NULL;
     size_t n = st ? view_labels(st, v, sl, &l) : 0;
     if (n == (size_t)-1) n = 0;
@@ -1154,7 +1179,7 @@ void labels_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
 size_t labels_list(const render_view_t *v, const style_t *style, dataset_t *ds, labels_item_t **out)
 {
     *out = NULL;
-    zoom_state_t *st = acquire(style, ds, v->zoom);
+    zoom_state_t *st = acquire(style, ds, v);
     label_t *l = NULL;
     size_t n = st ? view_labels(st, v, NULL, &l) : (size_t)-1;
     if (n != (size_t)-1 && n && (*out = calloc(n, sizeof(labels_item_t))) == NULL) n = (size_t)-1;

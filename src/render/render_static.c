@@ -140,18 +140,21 @@ style_t *render_ties_style(error_t *err)
 }
 
 int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
-                  const render_overlay_t *overlay, const char *attribution, bool north,
-                  static_format_t format, unsigned char **out, size_t *len, error_t *err)
+                  const render_options_t *opt, static_format_t format, unsigned char **out,
+                  size_t *len, error_t *err)
 {
     sink_t sink = {0};
     cairo_surface_t *surface = make_surface(v, format, &sink);
     cairo_t *cr = cairo_create(surface);
-    render_draw(cr, v, style, ds);
-    if (overlay) render_draw_layer(cr, v, overlay->style, overlay->data);
+    if (!opt->style_hidden) render_draw(cr, v, style, ds, &opt->select);
+    if (opt->overlay) render_draw_layer(cr, v, opt->overlay->style, opt->overlay->data);
     cairo_scale(cr, v->scale, v->scale); /* the furniture is laid out in CSS pixels */
-    scale_bar(cr, v);
-    if (north) north_arrow(cr, v);
-    if (attribution) text_at(cr, attribution, 10, v->width - 6.0, v->height - 4.0, true);
+    if (!opt->bare) {
+        scale_bar(cr, v);
+        if (opt->north_arrow) north_arrow(cr, v);
+        if (opt->attribution)
+            text_at(cr, opt->attribution, 10, v->width - 6.0, v->height - 4.0, true);
+    }
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS && format == STATIC_PNG)

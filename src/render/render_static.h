@@ -17,11 +17,21 @@ typedef struct render_overlay {
     const layer_t *data;
 } render_overlay_t;
 
-/* Renders the view, and the overlay over it if not NULL; *out is malloc'd
- * (the caller frees). attribution may be NULL. */
+/* What a static map shows besides the style. Zero: the style alone, with
+ * its scale bar. */
+typedef struct render_options {
+    const render_overlay_t *overlay; /* drawn over the map; NULL: none */
+    const char *attribution;         /* NULL: none */
+    bool north_arrow;
+    bool bare;              /* no scale bar, attribution or arrow: WMS images, cut into tiles */
+    render_select_t select; /* which of the style's layers, what background */
+    bool style_hidden;      /* draw the overlay alone */
+} render_options_t;
+
+/* Renders the view as opt says; *out is malloc'd (the caller frees). */
 int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
-                  const render_overlay_t *overlay, const char *attribution, bool north_arrow,
-                  static_format_t format, unsigned char **out, size_t *len, error_t *err);
+                  const render_options_t *opt, static_format_t format, unsigned char **out,
+                  size_t *len, error_t *err);
 
 /* The style the viewer draws a network's ties in (cross-border orange and
  * wide, within a country blue and dashed), for render_overlay_t; a new

@@ -64,7 +64,7 @@ static cairo_surface_t *draw_ds(dataset_t *d, const render_view_t *v, const styl
     int w = (int)(v->width * v->scale), h = (int)(v->height * v->scale);
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
     cairo_t *cr = cairo_create(s);
-    render_draw(cr, v, style, d);
+    render_draw(cr, v, style, d, NULL);
     assert_int_equal(cairo_status(cr), CAIRO_STATUS_SUCCESS);
     cairo_destroy(cr);
     cairo_surface_flush(s);

@@ -1,0 +1,132 @@
+#include "render/reproject.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Edges longer than this (degrees, either way) get points in between:
+ * 0.05 degrees is ~5 km, under a pixel of curvature at any scale where
+ * such an edge is a few hundred pixels long. */
+#define DENSIFY_DEG 0.05
+
+/* Features this far (degrees) outside a projected CRS's area of use are
+ * left out: far from its centre a projection folds over itself. */
+#define AREA_MARGIN_DEG 10.0
+
+static uint32_t steps(const double *a, const double *b)
+{
+    double d = fmax(fabs(b[0] - a[0]), fabs(b[1] - a[1]));
+    return d > DENSIFY_DEG ? (uint32_t)fmin(ceil(d / DENSIFY_DEG), 1e4) : 1;
+}
+
+/* Points of part [first, first + n) once densified. */
+static size_t dense_count(const geom_t *g, uint32_t first, uint32_t n)
+{
+    size_t total = n;
+    for (uint32_t i = 1; i < n; i++)
+        total += steps(&g->ll[2 * (first + i - 1)], &g->ll[2 * (first + i)]) - 1;
+    return total;
+}
+
+static size_t densify_part(const geom_t *g, uint32_t first, uint32_t n, double *out)
+{
+    size_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const double *b = &g->ll[2 * (first + i)];
+        if (i > 0) {
+            const double *a = b - 2;
+            uint32_t s = steps(a, b);
+            for (uint32_t j = 1; j < s; j++, k++) {
+                out[2 * k] = a[0] + (b[0] - a[0]) * j / s;
+                out[2 * k + 1] = a[1] + (b[1] - a[1]) * j / s;
+            }
+        }
+        out[2 * k] = b[0], out[2 * k + 1] = b[1];
+        k++;
+    }
+    return k;
+}
+
+/* g densified and projected; NULL if any vertex fails (or no memory). */
+static geom_t *project_geom(const geom_t *g, const crs_t *crs)
+{
+    bool points = g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT;
+    size_t total = points ? g->npoints : 0;
+    for (uint32_t p = 0; !points && p < g->nparts; p++)
+        total += dense_count(g, g->part_start[p], g->part_start[p + 1] - g->part_start[p]);
+    if (total > UINT32_MAX / 4) return NULL;
+    geom_t *out = geom_create(g->type, (uint32_t)total, g->nparts, g->npolys);
+    if (out == NULL) return NULL;
+    if (points) {
+        memcpy(out->ll, g->ll, 2 * total * sizeof(double));
+    } else {
+        size_t k = 0;
+        for (uint32_t p = 0; p < g->nparts; p++) {
+            out->part_start[p] = (uint32_t)k;
+            k += densify_part(g, g->part_start[p], g->part_start[p + 1] - g->part_start[p],
+                              out->ll + 2 * k);
+        }
+    }
+    if (g->npolys) memcpy(out->poly_start, g->poly_start, (g->npolys + 1) * sizeof(uint32_t));
+    out->bbox = g->bbox;
+    if (crs_forward(crs, out->ll, out->merc, total) != total) return geom_destroy(out);
+    return out;
+}
+
+static bool in_area(const crs_t *crs, bbox_t b)
+{
+    if (crs_is_geographic(crs)) return true;
+    bbox_t a = crs_area(crs);
+    a = (bbox_t){a.minx - AREA_MARGIN_DEG, a.miny - AREA_MARGIN_DEG, a.maxx + AREA_MARGIN_DEG,
+                 a.maxy + AREA_MARGIN_DEG};
+    return bbox_intersects(a, b);
+}
+
+projected_t *reproject_layer(const layer_t *layer, const crs_t *crs)
+{
+    projected_t *p = calloc(1, sizeof(*p));
+    if (p == NULL || (p->geoms = calloc(layer->nfeatures + 1, sizeof(geom_t *))) == NULL) {
+        free(p);
+        return NULL;
+    }
+    p->n = layer->nfeatures;
+    for (size_t i = 0; i < layer->nfeatures; i++) {
+        const geom_t *g = layer->features[i].geom;
+        if (in_area(crs, g->bbox)) p->geoms[i] = project_geom(g, crs);
+    }
+    return p;
+}
+
+void reproject_free(projected_t *p)
+{
+    if (p == NULL) return;
+    for (size_t i = 0; i < p->n; i++)
+        geom_destroy(p->geoms[i]);
+    free(p->geoms);
+    free(p);
+}
+
+typedef struct key {
+    const layer_t *layer;
+    const crs_t *crs;
+} reproject_key_t;
+
+static void *create(void *arg)
+{
+    const reproject_key_t *k = arg;
+    return reproject_layer(k->layer, k->crs);
+}
+
+static void destroy(void *obj)
+{
+    reproject_free(obj);
+}
+
+const projected_t *reproject_cached(dataset_t *ds, const layer_t *layer, const crs_t *crs)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "crs:%p:%p", (const void *)crs, (const void *)layer);
+    reproject_key_t arg = {layer, crs};
+    return dataset_attachment(ds, key, create, destroy, &arg);
+}

@@ -1,0 +1,28 @@
+/* Layers drawn in a CRS other than Web Mercator: each feature's geometry
+ * projected once per CRS (densified first, so long edges bend as they
+ * should), kept with the dataset like the label placements. */
+#ifndef COOPMAP_REPROJECT_H
+#define COOPMAP_REPROJECT_H
+
+#include "data/crs.h"
+#include "data/dataset.h"
+
+/* One geometry per feature of the layer, in the feature's order: its merc
+ * holds x/y in the CRS (easting first) and ll the lon/lat of the same
+ * vertices; NULL where the feature lies outside the CRS's area of use or
+ * does not project. */
+typedef struct projected {
+    geom_t **geoms;
+    size_t n;
+} projected_t;
+
+/* The layer's geometries in crs, made on first use and kept with ds
+ * (borrowed until ds is freed); NULL when out of memory. */
+const projected_t *reproject_cached(dataset_t *ds, const layer_t *layer, const crs_t *crs);
+
+/* The same made for the caller (a layer of one request, no dataset):
+ * free with reproject_free(). */
+projected_t *reproject_layer(const layer_t *layer, const crs_t *crs);
+void reproject_free(projected_t *p);
+
+#endif
