@@ -1,4 +1,5 @@
 #include "api/api.h"
+#include "api/wms.h"
 
 #include "api/ogcapi.h"
 
@@ -30,6 +31,7 @@ static const http_route_t routes[] = {
     {"/styles", api_styles},
     {"/styles/{styleId}", api_style},
     {"/fonts/{fontstack}/{range}", api_glyphs},
+    {"/wms", api_wms, wms_error_body},
     {"/map.png", api_map},
     {"/map.svg", api_map},
     {"/map.pdf", api_map},

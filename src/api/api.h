@@ -64,6 +64,9 @@ void ogcapi_map_tilesets(const http_request_t *req, http_response_t *resp, void 
 void ogcapi_map_tileset(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_map(const http_request_t *req, http_response_t *resp, void *ctx);
 
+/* WMS 1.3.0 and 1.1.1 (wms.c, wms_caps.c, wms_info.c). */
+void api_wms(const http_request_t *req, http_response_t *resp, void *ctx);
+
 /* Browser pages and their assets (api_web.c). */
 void api_viewer(const http_request_t *req, http_response_t *resp, void *ctx);
 void api_embed(const http_request_t *req, http_response_t *resp, void *ctx);

@@ -41,7 +41,7 @@ static void render_map_job(void *arg, http_response_t *resp)
     http_response_last_modified(resp, dataset_loaded_at(j->ds));
 }
 
-static void free_map_job(void *arg)
+void api_map_job_free(void *arg)
 {
     map_job_t *j = arg;
     dataset_unref(j->ds);
@@ -70,11 +70,12 @@ void api_map_queue(http_response_t *resp, map_job_t *job)
         http_error(resp, 413,
                    "a map of %.0f pixels is over the limit of %.0f (width x height x scale^2)",
                    pixels, max);
-        free_map_job(job);
+        api_map_job_free(job);
         return;
     }
     bool heavy = pixels > SMALL_MAP_PIXELS || job->network || (v->crs && pixels > 65536);
-    http_defer(resp, heavy ? HTTP_WORK_HEAVY : HTTP_WORK_TILE, render_map_job, free_map_job, job);
+    http_defer(resp, heavy ? HTTP_WORK_HEAVY : HTTP_WORK_TILE, render_map_job, api_map_job_free,
+               job);
 }
 
 /* Exactly `want` finite numbers. */
@@ -200,7 +201,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
     job->opt.north_arrow = north && (strcmp(north, "true") == 0 || strcmp(north, "1") == 0);
     int wanted = api_map_network(req, resp, ctx, job->ds, &job->params);
     if (wanted < 0) {
-        free_map_job(job);
+        api_map_job_free(job);
         return;
     }
     job->network = wanted == 1;

@@ -31,6 +31,9 @@ typedef struct map_job {
  * zero; NULL when out of memory (after a 503 in resp). */
 map_job_t *api_map_job(http_response_t *resp, void *ctx);
 
+/* Frees a job not queued (and its dataset reference). */
+void api_map_job_free(void *job);
+
 /* Refuses the job with 413 if it is over the pixel limit, else renders
  * it on the pool (small maps beside the tiles, large ones on the heavy
  * queue). Takes the job either way. */
