@@ -9,7 +9,8 @@ COOPMAP_BUILD_PACKAGES="build-essential cmake pkg-config libgdal-dev gdal-bin li
   zlib1g-dev libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler libfreetype-dev libfontconfig-dev
   fonts-dejavu-core libjs-leaflet"
 COOPMAP_TEST_PACKAGES="curl ca-certificates valgrind python3-networkx poppler-utils clang-format chromium
-  wrk clang libclang-rt-14-dev postgresql-15-postgis-3 nginx-light sqlite3 python3-qgis qgis-providers"
+  wrk clang libclang-rt-14-dev postgresql-15-postgis-3 nginx-light sqlite3 python3-qgis qgis-providers
+  python3-owslib"
 
 # Installs the named Debian packages that are not installed yet; runs
 # apt-get only when something is missing.

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "data/crs.h"
@@ -102,12 +103,65 @@ static void test_round_trip_and_clamp(void **state)
     assert_near(merc[5], CRS_MERC_EXTENT, 1e-6);
 }
 
+/* Any CRS: crs_forward() and crs_inverse() against cs2cs (which prints
+ * in the CRS's own axis order) on points of the border area, and the
+ * axis order WMS 1.3.0 follows, as the EPSG registry gives it. */
+static void test_national_crs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code;
+        bool north_first;
+    } crss[] = {{"EPSG:3794", false}, {"EPSG:23700", false}, {"EPSG:31287", true},
+                {"EPSG:31256", true}, {"EPSG:31255", true},  {"EPSG:3035", true},
+                {"EPSG:4258", true},  {"epsg:4326", true},   {"CRS:84", false}};
+    static double ll[2 * NPOINTS], xy[2 * NPOINTS], ref[2 * NPOINTS], back[2 * NPOINTS];
+    make_points(ll);
+    for (int i = 0; i < NPOINTS; i++) /* lon 14.8..17.6, lat 46.0..47.6 */
+        ll[2 * i] = 14.8 + fmod(fabs(ll[2 * i]), 2.8),
+               ll[2 * i + 1] = 46.0 + fmod(fabs(ll[2 * i + 1]), 1.6);
+    for (size_t c = 0; c < sizeof(crss) / sizeof(crss[0]); c++) {
+        error_t err = {0};
+        const crs_t *crs = crs_get(crss[c].code, &err);
+        assert_non_null(crs);
+        assert_int_equal(crs_northing_first(crs), crss[c].north_first);
+        assert_int_equal(crs_forward(crs, ll, xy, NPOINTS), NPOINTS);
+        const char *target = strcmp(crss[c].code, "CRS:84") == 0 ? "OGC:CRS84" : crss[c].code;
+        assert_int_equal(run_cs2cs(target, ll, ref), NPOINTS);
+        double tol = crs_is_geographic(crs) ? 1e-6 : 1e-3; /* cs2cs prints 6 decimals */
+        int e = crss[c].north_first ? 1 : 0;               /* where cs2cs put the easting */
+        for (int i = 0; i < NPOINTS; i++) {
+            assert_near(xy[2 * i], ref[2 * i + e], tol);
+            assert_near(xy[2 * i + 1], ref[2 * i + 1 - e], tol);
+        }
+        /* Within a metre: for MGI, PROJ may pick another of its datum shifts
+         * (by area of use) for the way back. */
+        assert_int_equal(crs_inverse(crs, xy, back, NPOINTS), NPOINTS);
+        for (int i = 0; i < 2 * NPOINTS; i++)
+            assert_near(back[i], ll[i], 1e-5);
+    }
+    assert_ptr_equal(crs_get("EPSG:3794", NULL), crs_get("epsg:3794", NULL)); /* one each */
+}
+
+static void test_crs_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"EPSG:4978",  "EPSG:999999",     "EPSG:", "EPSG:12a",
+                                      "+proj=merc", "EPSG:1234567890", "urn:x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        error_t err = {0};
+        assert_null(crs_get(bad[i], &err));
+        assert_int_equal(err.code, ERR_CRS);
+    }
+    crs_registry_free();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matches_cs2cs),
-        cmocka_unit_test(test_laea_matches_cs2cs),
-        cmocka_unit_test(test_round_trip_and_clamp),
+        cmocka_unit_test(test_matches_cs2cs),        cmocka_unit_test(test_laea_matches_cs2cs),
+        cmocka_unit_test(test_round_trip_and_clamp), cmocka_unit_test(test_national_crs),
+        cmocka_unit_test(test_crs_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
