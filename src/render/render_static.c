@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/png.h"
 #include "render/render_draw.h"
 
 #ifndef M_PI
@@ -157,8 +158,10 @@ int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
     }
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    if (st == CAIRO_STATUS_SUCCESS && format == STATIC_PNG)
-        st = cairo_surface_write_to_png_stream(surface, sink_write, &sink);
+    /* PNG through the tiles' encoder: several times faster than cairo's. */
+    if (st == CAIRO_STATUS_SUCCESS && format == STATIC_PNG &&
+        png_encode(surface, &sink.data, &sink.len) != 0)
+        st = CAIRO_STATUS_NO_MEMORY;
     cairo_surface_finish(surface); /* SVG and PDF are written out here */
     if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(surface);
     cairo_surface_destroy(surface);
