@@ -48,6 +48,15 @@ void api_map_job_free(void *arg)
     free(j);
 }
 
+void api_map_ref(void *ctx, double ref[2])
+{
+    dataset_t *ds = app_acquire(ctx);
+    bbox_t all = dataset_extent(ds);
+    dataset_unref(ds);
+    ref[0] = bbox_is_empty(all) ? NAN : (all.minx + all.maxx) / 2;
+    ref[1] = bbox_is_empty(all) ? NAN : (all.miny + all.maxy) / 2;
+}
+
 map_job_t *api_map_job(http_response_t *resp, void *ctx)
 {
     map_job_t *job = calloc(1, sizeof(*job));
@@ -102,7 +111,7 @@ static int size_param(const http_request_t *req, const char *name, int def, int 
 }
 
 /* Fills the view from bbox or center+zoom; sets a 400 and returns -1. */
-static int parse_view(const http_request_t *req, http_response_t *resp, render_view_t *v,
+static int parse_view(const http_request_t *req, http_response_t *resp, void *ctx, render_view_t *v,
                       int max_zoom)
 {
     int width, height;
@@ -131,8 +140,10 @@ static int parse_view(const http_request_t *req, http_response_t *resp, render_v
                        "easting first, min < max");
             return -1;
         }
-        if (render_crs_view(crs, (bbox_t){b[0], b[1], b[2], b[3]}, width, height, scale, v, &err) !=
-            ERR_OK) {
+        double ref[2];
+        api_map_ref(ctx, ref);
+        if (render_crs_view(crs, (bbox_t){b[0], b[1], b[2], b[3]}, width, height, scale, ref, v,
+                            &err) != ERR_OK) {
             http_error(resp, 400, "bbox: %s", err.message);
             return -1;
         }
@@ -190,7 +201,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
         return;
     }
     render_view_t view;
-    if (parse_view(req, resp, &view, tiles_max_zoom(t)) != 0) return;
+    if (parse_view(req, resp, ctx, &view, tiles_max_zoom(t)) != 0) return;
     const char *north = http_request_query(req, "north");
     map_job_t *job = api_map_job(resp, ctx);
     if (job == NULL) return;

@@ -31,6 +31,10 @@ typedef struct map_job {
  * zero; NULL when out of memory (after a 503 in resp). */
 map_job_t *api_map_job(http_response_t *resp, void *ctx);
 
+/* Where maps in a CRS measure their zoom: the middle of the data
+ * (render_crs_view's ref; NAN, NAN without data). */
+void api_map_ref(void *ctx, double ref[2]);
+
 /* Frees a job not queued (and its dataset reference). */
 void api_map_job_free(void *job);
 

@@ -5,6 +5,7 @@
  * documents with the standard's codes. */
 #include "api/wms.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,7 +363,9 @@ static void get_map(const wms_params_t *p, http_response_t *resp, void *ctx, boo
         wms_exception(resp, v111, "InvalidParameterValue", "BGCOLOR: 0xRRGGBB");
         goto done;
     }
-    if (render_crs_view(m.crs, m.box, m.width, m.height, 1, &view, &err) != ERR_OK) {
+    double ref[2];
+    api_map_ref(ctx, ref);
+    if (render_crs_view(m.crs, m.box, m.width, m.height, 1, ref, &view, &err) != ERR_OK) {
         wms_exception(resp, v111, "InvalidParameterValue", "BBOX: %s", err.message);
         goto done;
     }

@@ -94,12 +94,12 @@ static bbox_t crs_box(const render_view_t *v, double margin)
         v->x0 + (v->origin_x + v->width + margin) * v->rx, v->y0 - (v->origin_y - margin) * v->ry};
 }
 
-/* Ground metres per pixel at the centre of box, by the haversine of a
- * pixel's step each way (on the sphere Web Mercator's zooms are made on). */
-static double ground_resolution(const crs_t *crs, bbox_t box, double rx, double ry)
+/* Ground metres per pixel at x/y of the CRS, by the haversine of a
+ * pixel's step each way, divided by the cosine of the latitude: the
+ * resolution of a Web Mercator zoom there. NAN where it does not project. */
+static double mercator_resolution(const crs_t *crs, double x, double y, double rx, double ry)
 {
-    double cx = (box.minx + box.maxx) / 2, cy = (box.miny + box.maxy) / 2;
-    double xy[6] = {cx, cy, cx + rx, cy, cx, cy + ry}, ll[6];
+    double xy[6] = {x, y, x + rx, y, x, y + ry}, ll[6];
     if (crs_inverse(crs, xy, ll, 3) != 3) return NAN;
     double d[2];
     for (int k = 0; k < 2; k++) {
@@ -111,8 +111,18 @@ static double ground_resolution(const crs_t *crs, bbox_t box, double rx, double 
     return sqrt(d[0] * d[1]) / cos(ll[1] * M_PI / 180);
 }
 
+double render_view_metres_per_px(const render_view_t *v)
+{
+    bbox_t ll = render_view_lonlat(v);
+    double lat = (ll.miny + ll.maxy) / 2 * M_PI / 180;
+    if (v->crs == NULL) return tile_resolution(v->zoom) * cos(lat);
+    double cx = v->x0 + (v->origin_x + v->width / 2.0) * v->rx;
+    double cy = v->y0 - (v->origin_y + v->height / 2.0) * v->ry;
+    return mercator_resolution(v->crs, cx, cy, v->rx, v->ry) * cos(lat);
+}
+
 int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double scale,
-                    render_view_t *out, error_t *err)
+                    const double ref[2], render_view_t *out, error_t *err)
 {
     double rx = (box.maxx - box.minx) / width, ry = (box.maxy - box.miny) / height;
     if (crs_is_web_mercator(crs) && fabs(rx / ry - 1) < 1e-9) { /* the tiles' frame */
@@ -131,8 +141,16 @@ int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double 
     bbox_t area;
     if (crs_box_from_lonlat(crs, crs_area(crs), &area) != 0) area = box;
     double x0 = area.minx - (area.maxx - area.minx), y0 = area.maxy + (area.maxy - area.miny);
-    double ground = ground_resolution(crs, box, rx, ry);
-    if (!(ground > 0) || !isfinite(ground))
+    /* The zoom, for the style, is measured at one place (ref, else the
+     * middle of the CRS's area), not the view's: images side by side
+     * must draw their labels at the same sizes. */
+    bbox_t use = crs_area(crs);
+    double at[2] = {(use.minx + use.maxx) / 2, (use.miny + use.maxy) / 2}, xy[2];
+    if (ref && bbox_contains_xy(use, ref[0], ref[1])) at[0] = ref[0], at[1] = ref[1];
+    double ground =
+        crs_forward(crs, at, xy, 1) == 1 ? mercator_resolution(crs, xy[0], xy[1], rx, ry) : NAN;
+    bbox_t shown;
+    if (!(ground > 0) || !isfinite(ground) || crs_box_to_lonlat(crs, box, &shown) != 0)
         return error_set(err, ERR_INVALID, "the box is outside what %s can show", crs_code(crs));
     *out = (render_view_t){.zoom = log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * ground)),
                            .origin_x = (box.minx - x0) / rx,

@@ -54,9 +54,15 @@ render_view_t render_bbox_view(bbox_t lonlat, int width, int height, double scal
 
 /* A view of width x height CSS pixels showing box (CRS units, easting
  * first) of crs: in EPSG:3857 with square pixels, the tiles' own frame.
- * ERR_INVALID with a message when the box has no lon/lat in the CRS. */
+ * Its zoom is that of a Web Mercator map of the same ground resolution at
+ * ref (lon/lat; NULL, or outside the CRS's area: the area's middle), the
+ * same for every box of a resolution. ERR_INVALID with a message when the
+ * box has no lon/lat in the CRS. */
 int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double scale,
-                    render_view_t *out, error_t *err);
+                    const double ref[2], render_view_t *out, error_t *err);
+
+/* Ground metres per CSS pixel at the view's centre (scale bars). */
+double render_view_metres_per_px(const render_view_t *v);
 
 /* The view's extent in lon/lat. */
 bbox_t render_view_lonlat(const render_view_t *v);

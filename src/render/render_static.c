@@ -69,9 +69,8 @@ static void text_at(cairo_t *cr, const char *text, double size, double x, double
  * at the view's centre latitude. */
 static void scale_bar(cairo_t *cr, const render_view_t *v)
 {
-    bbox_t ll = render_view_lonlat(v);
-    double lat = (ll.miny + ll.maxy) / 2 * M_PI / 180;
-    double m_per_px = tile_resolution(v->zoom) * cos(lat);
+    double m_per_px = render_view_metres_per_px(v);
+    if (!(m_per_px > 0) || !isfinite(m_per_px)) return;
     double target = 120 * m_per_px, len = 1;
     while (len * 10 <= target)
         len *= 10;
