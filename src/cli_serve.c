@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/crs.h"
 #include "network/networks.h"
 #include "api/api.h"
 #include "util/clock.h"
@@ -90,6 +91,7 @@ static void serve_cleanup(served_t *s)
         pool_destroy(s->pools[i]);
     app_destroy(s->app);
     tiles_destroy(s->tiles);
+    crs_registry_free(); /* after the datasets, whose projections name them */
 }
 
 /* Tiles render on one worker per core; heavy work on a few workers at a

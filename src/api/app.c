@@ -1,4 +1,6 @@
 #include "api/app.h"
+#include "api/wms.h"
+#include "data/crs.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,6 +37,7 @@ app_t *app_create(const char *project_path, dataset_t *ds)
     app->current = ds;
     app->started_at = time(NULL);
     app->limits = (app_limits_t)APP_LIMITS_DEFAULT;
+    crs_reserve(wms_crs_list); /* what GetCapabilities lists always works */
     return app;
 }
 

@@ -78,7 +78,8 @@ static int rank_of(const style_t *style, const char *source)
 static size_t layer_hits(info_job_t *j, const layer_t *layer, double x, double y, double lon,
                          double lat, bbox_t near_ll, hit_t *hits, size_t nhits)
 {
-    const projected_t *proj = reproject_cached(j->ds, layer, j->m.crs);
+    projected_t *own = NULL;
+    const projected_t *proj = reproject_get(j->ds, layer, j->m.crs, &own);
     uint32_t *ids = NULL;
     size_t n = proj ? layer_query_bbox(layer, near_ll, &ids) : 0, found = 0;
     double rx = (j->m.box.maxx - j->m.box.minx) / j->m.width;
@@ -91,6 +92,7 @@ static size_t layer_hits(info_job_t *j, const layer_t *layer, double x, double y
         hits[nhits + found++] = (hit_t){layer, ids[k]};
     }
     free(ids);
+    reproject_free(own);
     return found;
 }
 

@@ -72,8 +72,10 @@ struct crs {
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static crs_t *registry[CRS_REGISTRY_MAX];
-static size_t nregistry;
+static crs_t *registry[CRS_REGISTRY_MAX + CRS_RESERVED_MAX];
+static size_t nregistry, nothers; /* all made; those not reserved */
+static char reserved[CRS_RESERVED_MAX][24];
+static size_t nreserved;
 
 /* "epsg:3794" -> "EPSG:3794"; "CRS:84" and "OGC:CRS84" -> "CRS:84".
  * -1 for anything else (PROJ never sees free text from a request). */
@@ -149,6 +151,22 @@ static crs_t *crs_make(const char *code, error_t *err)
     return c;
 }
 
+static bool is_reserved(const char *norm)
+{
+    for (size_t i = 0; i < nreserved; i++)
+        if (strcmp(reserved[i], norm) == 0) return true;
+    return false;
+}
+
+void crs_reserve(const char *const *codes)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (; *codes && nreserved < CRS_RESERVED_MAX; codes++)
+        if (normalise(*codes, reserved[nreserved]) == 0 && !is_reserved(reserved[nreserved]))
+            nreserved++;
+    pthread_mutex_unlock(&registry_lock);
+}
+
 const crs_t *crs_get(const char *code, error_t *err)
 {
     char norm[24];
@@ -158,11 +176,14 @@ const crs_t *crs_get(const char *code, error_t *err)
     crs_t *c = NULL;
     for (size_t i = 0; i < nregistry && c == NULL; i++)
         if (strcmp(registry[i]->code, norm) == 0) c = registry[i];
-    if (c == NULL && nregistry == CRS_REGISTRY_MAX)
-        error_set(err, ERR_TOOBIG, "%s: this server already uses %d CRSs, its limit", norm,
+    bool mine = is_reserved(norm);
+    if (c == NULL && !mine && nothers == CRS_REGISTRY_MAX) {
+        error_set(err, ERR_TOOBIG, "%s: this server already uses %d other CRSs, its limit", norm,
                   CRS_REGISTRY_MAX);
-    else if (c == NULL && (c = crs_make(norm, err)) != NULL)
+    } else if (c == NULL && (c = crs_make(norm, err)) != NULL) {
         registry[nregistry++] = c;
+        nothers += !mine;
+    }
     pthread_mutex_unlock(&registry_lock);
     return c;
 }
@@ -172,7 +193,7 @@ void crs_registry_free(void)
     pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < nregistry; i++)
         crs_free(registry[i]);
-    nregistry = 0;
+    nregistry = nothers = 0;
     pthread_mutex_unlock(&registry_lock);
 }
 

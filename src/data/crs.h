@@ -43,12 +43,19 @@ int crs_lonlat_to_laea(const double *ll, double *xy, size_t n);
  * its own PROJ calls). */
 typedef struct crs crs_t;
 
-#define CRS_REGISTRY_MAX 32 /* distinct CRSs a process makes (PROJ objects, caches) */
+#define CRS_REGISTRY_MAX 32 /* CRSs a process makes besides the reserved (PROJ objects, caches) */
+#define CRS_RESERVED_MAX 16
+
+/* Codes crs_get() always makes, whatever the limit (the CRSs a service
+ * lists): hostile requests for other codes cannot use their places up.
+ * Copied; call before serving. */
+void crs_reserve(const char *const *codes);
 
 /* The CRS of code, made on first use and kept for the process (borrowed).
  * Accepts "EPSG:<digits>", "CRS:84" and "OGC:CRS84", case-insensitive;
  * only projected and 2D geographic CRSs. NULL with ERR_CRS for one PROJ
- * does not know or another kind, ERR_TOOBIG beyond CRS_REGISTRY_MAX. */
+ * does not know or another kind, ERR_TOOBIG beyond CRS_REGISTRY_MAX others
+ * than the reserved. */
 const crs_t *crs_get(const char *code, error_t *err);
 
 /* Frees every CRS made by crs_get() (at exit; nothing may use them after). */

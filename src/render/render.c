@@ -127,6 +127,9 @@ int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double 
     double rx = (box.maxx - box.minx) / width, ry = (box.maxy - box.miny) / height;
     if (crs_is_web_mercator(crs) && fabs(rx / ry - 1) < 1e-9) { /* the tiles' frame */
         double zoom = log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * rx));
+        if (!(zoom >= RENDER_MIN_ZOOM && zoom <= RENDER_MAX_ZOOM))
+            return error_set(err, ERR_INVALID, "a scale of %.3g m per pixel: want %.3g to %.3g", rx,
+                             tile_resolution(RENDER_MAX_ZOOM), tile_resolution(RENDER_MIN_ZOOM));
         double res = tile_resolution(zoom);
         *out = (render_view_t){zoom,
                                (box.minx + CRS_MERC_EXTENT) / res,
@@ -152,7 +155,11 @@ int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double 
     bbox_t shown;
     if (!(ground > 0) || !isfinite(ground) || crs_box_to_lonlat(crs, box, &shown) != 0)
         return error_set(err, ERR_INVALID, "the box is outside what %s can show", crs_code(crs));
-    *out = (render_view_t){.zoom = log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * ground)),
+    double zoom = log2(2 * CRS_MERC_EXTENT / (TILE_SIZE * ground));
+    if (!(zoom >= RENDER_MIN_ZOOM && zoom <= RENDER_MAX_ZOOM))
+        return error_set(err, ERR_INVALID, "a scale of %.3g m per pixel: want %.3g to %.3g", ground,
+                         tile_resolution(RENDER_MAX_ZOOM), tile_resolution(RENDER_MIN_ZOOM));
+    *out = (render_view_t){.zoom = zoom,
                            .origin_x = (box.minx - x0) / rx,
                            .origin_y = (y0 - box.maxy) / ry,
                            .width = width,
@@ -359,9 +366,7 @@ typedef void (*draw_fn)(pass_t *, const style_layer_t *, const layer_t *, const 
 static void draw_features(pass_t *p, const style_layer_t *sl, const layer_t *data, draw_fn draw)
 {
     projected_t *own = NULL;
-    if (p->v->crs)
-        p->proj = p->ds ? reproject_cached(p->ds, data, p->v->crs)
-                        : (own = reproject_layer(data, p->v->crs));
+    if (p->v->crs) p->proj = reproject_get(p->ds, data, p->v->crs, &own);
     if (p->v->crs && p->proj == NULL) return;
     uint32_t *ids = NULL;
     size_t n = layer_query_bbox(data, query_box(p->v, MARGIN), &ids);

@@ -58,6 +58,8 @@ render_view_t render_bbox_view(bbox_t lonlat, int width, int height, double scal
  * ref (lon/lat; NULL, or outside the CRS's area: the area's middle), the
  * same for every box of a resolution. ERR_INVALID with a message when the
  * box has no lon/lat in the CRS. */
+#define RENDER_MIN_ZOOM (-4.0) /* the scales maps in a CRS may have, as zooms */
+#define RENDER_MAX_ZOOM 26.0
 int render_crs_view(const crs_t *crs, bbox_t box, int width, int height, double scale,
                     const double ref[2], render_view_t *out, error_t *err);
 

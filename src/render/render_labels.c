@@ -105,6 +105,8 @@ typedef struct zoom_state {
     double x0, y0, ux, uy;
     const crs_t *crs;
     const projected_t **proj;
+    projected_t **own; /* those of proj[] made for this state alone (nown) */
+    size_t nown;
     zslot_t *slots;
     size_t nslots;
     cand_t *cands;
@@ -429,6 +431,9 @@ static void state_free(zoom_state_t *st)
     free(st->by_rank);
     free(st->cells);
     free(st->cands);
+    for (size_t t = 0; st->own && t < st->nown; t++)
+        reproject_free(st->own[t]);
+    free(st->own);
     free(st->proj);
     pthread_mutex_destroy(&st->lock);
     free(st);
@@ -645,10 +650,12 @@ static zoom_state_t *state_create(const label_cache_t *c, const render_view_t *v
     if (v->crs) {
         st->crs = v->crs, st->x0 = v->x0, st->y0 = v->y0, st->ux = v->rx, st->uy = v->ry;
         st->proj = calloc(c->ntb ? c->ntb : 1, sizeof(*st->proj));
-        for (size_t t = 0; st->proj && t < c->ntb; t++)
-            st->proj[t] = reproject_cached(c->ds, c->tb[t].data, v->crs);
+        st->own = calloc(c->ntb ? c->ntb : 1, sizeof(*st->own));
+        st->nown = st->own ? c->ntb : 0;
+        for (size_t t = 0; st->proj && st->own && t < c->ntb; t++)
+            st->proj[t] = reproject_get(c->ds, c->tb[t].data, v->crs, &st->own[t]);
     }
-    if ((v->crs && st->proj == NULL) || !fill_state(st, c)) {
+    if ((v->crs && (st->proj == NULL || st->own == NULL)) || !fill_state(st, c)) {
         state_free(st);
         return NULL;
     }

@@ -1,6 +1,7 @@
 #include "render/reproject.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,23 @@
  * left out: far from its centre a projection folds over itself. */
 #define AREA_MARGIN_DEG 10.0
 
+/* At most this many points in place of one edge (7,200 would span the
+ * globe at DENSIFY_DEG); and a geometry grows by at most DENSIFY_GROWTH
+ * points per vertex, or it is projected as it is. */
+#define DENSIFY_MAX_STEPS 256
+#define DENSIFY_GROWTH    16
+
+/* Projected geometries kept with datasets, all together: past this a
+ * layer is projected for each request instead (hostile CRS churn on big
+ * data must not take the memory). */
+#define CACHE_BUDGET ((size_t)512 << 20)
+
+static atomic_size_t cached_bytes;
+
 static uint32_t steps(const double *a, const double *b)
 {
     double d = fmax(fabs(b[0] - a[0]), fabs(b[1] - a[1]));
-    return d > DENSIFY_DEG ? (uint32_t)fmin(ceil(d / DENSIFY_DEG), 1e4) : 1;
+    return d > DENSIFY_DEG ? (uint32_t)fmin(ceil(d / DENSIFY_DEG), DENSIFY_MAX_STEPS) : 1;
 }
 
 /* Points of part [first, first + n) once densified. */
@@ -29,12 +43,12 @@ static size_t dense_count(const geom_t *g, uint32_t first, uint32_t n)
     return total;
 }
 
-static size_t densify_part(const geom_t *g, uint32_t first, uint32_t n, double *out)
+static size_t densify_part(const geom_t *g, uint32_t first, uint32_t n, bool dense, double *out)
 {
     size_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
         const double *b = &g->ll[2 * (first + i)];
-        if (i > 0) {
+        if (i > 0 && dense) {
             const double *a = b - 2;
             uint32_t s = steps(a, b);
             for (uint32_t j = 1; j < s; j++, k++) {
@@ -55,7 +69,8 @@ static geom_t *project_geom(const geom_t *g, const crs_t *crs)
     size_t total = points ? g->npoints : 0;
     for (uint32_t p = 0; !points && p < g->nparts; p++)
         total += dense_count(g, g->part_start[p], g->part_start[p + 1] - g->part_start[p]);
-    if (total > UINT32_MAX / 4) return NULL;
+    bool dense = total <= (size_t)g->npoints * DENSIFY_GROWTH;
+    if (!dense) total = g->npoints;
     geom_t *out = geom_create(g->type, (uint32_t)total, g->nparts, g->npolys);
     if (out == NULL) return NULL;
     if (points) {
@@ -64,7 +79,7 @@ static geom_t *project_geom(const geom_t *g, const crs_t *crs)
         size_t k = 0;
         for (uint32_t p = 0; p < g->nparts; p++) {
             out->part_start[p] = (uint32_t)k;
-            k += densify_part(g, g->part_start[p], g->part_start[p + 1] - g->part_start[p],
+            k += densify_part(g, g->part_start[p], g->part_start[p + 1] - g->part_start[p], dense,
                               out->ll + 2 * k);
         }
     }
@@ -81,6 +96,16 @@ static bool in_area(const crs_t *crs, bbox_t b)
     a = (bbox_t){a.minx - AREA_MARGIN_DEG, a.miny - AREA_MARGIN_DEG, a.maxx + AREA_MARGIN_DEG,
                  a.maxy + AREA_MARGIN_DEG};
     return bbox_intersects(a, b);
+}
+
+static size_t bytes_of(const projected_t *p)
+{
+    size_t n = sizeof(*p) + (p->n + 1) * sizeof(geom_t *);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->geoms[i])
+            n += sizeof(geom_t) + p->geoms[i]->npoints * (4 * sizeof(double) + 1) +
+                 (p->geoms[i]->nparts + p->geoms[i]->npolys + 2) * sizeof(uint32_t);
+    return n;
 }
 
 projected_t *reproject_layer(const layer_t *layer, const crs_t *crs)
@@ -115,18 +140,26 @@ typedef struct key {
 static void *create(void *arg)
 {
     const reproject_key_t *k = arg;
-    return reproject_layer(k->layer, k->crs);
+    if (atomic_load(&cached_bytes) > CACHE_BUDGET) return NULL;
+    projected_t *p = reproject_layer(k->layer, k->crs);
+    if (p) atomic_fetch_add(&cached_bytes, p->bytes = bytes_of(p));
+    return p;
 }
 
 static void destroy(void *obj)
 {
-    reproject_free(obj);
+    projected_t *p = obj;
+    atomic_fetch_sub(&cached_bytes, p->bytes);
+    reproject_free(p);
 }
 
-const projected_t *reproject_cached(dataset_t *ds, const layer_t *layer, const crs_t *crs)
+const projected_t *reproject_get(dataset_t *ds, const layer_t *layer, const crs_t *crs,
+                                 projected_t **own)
 {
     char key[64];
     snprintf(key, sizeof(key), "crs:%p:%p", (const void *)crs, (const void *)layer);
     reproject_key_t arg = {layer, crs};
-    return dataset_attachment(ds, key, create, destroy, &arg);
+    const projected_t *p = ds ? dataset_attachment(ds, key, create, destroy, &arg) : NULL;
+    *own = p ? NULL : reproject_layer(layer, crs);
+    return p ? p : *own;
 }

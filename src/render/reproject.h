@@ -14,14 +14,18 @@
 typedef struct projected {
     geom_t **geoms;
     size_t n;
+    size_t bytes; /* held, when kept with a dataset */
 } projected_t;
 
-/* The layer's geometries in crs, made on first use and kept with ds
- * (borrowed until ds is freed); NULL when out of memory. */
-const projected_t *reproject_cached(dataset_t *ds, const layer_t *layer, const crs_t *crs);
+/* The layer's geometries in crs: made on first use and kept with ds
+ * (borrowed until ds is freed), within a memory budget for all datasets
+ * together; past it, or without ds, made for the caller, who frees *own
+ * with reproject_free() (*own is NULL otherwise). NULL when out of
+ * memory. */
+const projected_t *reproject_get(dataset_t *ds, const layer_t *layer, const crs_t *crs,
+                                 projected_t **own);
 
-/* The same made for the caller (a layer of one request, no dataset):
- * free with reproject_free(). */
+/* The same always made for the caller: free with reproject_free(). */
 projected_t *reproject_layer(const layer_t *layer, const crs_t *crs);
 void reproject_free(projected_t *p);
 
