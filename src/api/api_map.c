@@ -206,6 +206,7 @@ void api_map(const http_request_t *req, http_response_t *resp, void *ctx)
     map_job_t *job = api_map_job(resp, ctx);
     if (job == NULL) return;
     job->view = view;
+    job->view.whole_labels = true; /* one image: no label cut at its edge */
     job->style = style;
     job->format = format;
     job->attribution = true;

@@ -125,6 +125,7 @@ static const name_slot_t slots[] = {
     SLOT("Y", y),
     SLOT("LAYER", layer),
     SLOT("STYLE", style),
+    SLOT("TILED", tiled),
 };
 
 static int take_param(const char *name, const char *value, void *arg)
@@ -372,6 +373,10 @@ static void get_map(const wms_params_t *p, http_response_t *resp, void *ctx, boo
     map_job_t *job = api_map_job(resp, ctx);
     if (job == NULL) goto done;
     job->view = view;
+    /* One image drops the labels its edge would cut; TILED=TRUE (a tile
+     * of a mosaic, as GeoServer spells it) keeps them, to run on into
+     * the neighbours, placed in the same frame. */
+    job->view.whole_labels = !(p->tiled && strcasecmp(p->tiled, "true") == 0);
     job->style = m.style;
     job->format = format;
     job->opt.bare = true;

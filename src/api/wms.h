@@ -18,7 +18,7 @@
 typedef struct wms_params {
     const char *service, *version, *request, *layers, *styles, *crs, *srs, *bbox, *width, *height,
         *format, *transparent, *bgcolor, *query_layers, *info_format, *feature_count, *i, *j, *x,
-        *y, *layer, *style;
+        *y, *layer, *style, *tiled;
 } wms_params_t;
 
 /* A GetMap's view, parsed (GetFeatureInfo adds its point to it). */

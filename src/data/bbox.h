@@ -49,4 +49,11 @@ static inline bool bbox_contains_xy(bbox_t b, double x, double y)
     return x >= b.minx && x <= b.maxx && y >= b.miny && y <= b.maxy;
 }
 
+/* Is inner wholly inside outer? */
+static inline bool bbox_contains(bbox_t outer, bbox_t inner)
+{
+    return inner.minx >= outer.minx && inner.maxx <= outer.maxx && inner.miny >= outer.miny &&
+           inner.maxy <= outer.maxy;
+}
+
 #endif

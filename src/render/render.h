@@ -30,6 +30,10 @@ typedef struct render_view {
      * centre, for the style. */
     const crs_t *crs;
     double x0, y0, rx, ry;
+    /* Draw only the labels wholly inside the view: a single image (a
+     * static map, a WMS GetMap) rather than a tile of a mosaic, whose
+     * labels run on into its neighbours. */
+    bool whole_labels;
 } render_view_t;
 
 /* Which of a style's layers to draw (a WMS GetMap's LAYERS), and the

@@ -1177,8 +1177,9 @@ void labels_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
     size_t n = st ? view_labels(st, v, sl, &l) : 0;
     if (n == (size_t)-1) n = 0;
     if (n) qsort(l, n, sizeof(label_t), cmp_placed);
+    bbox_t view = view_box(v);
     for (size_t i = 0; i < n; i++)
-        draw_label(cr, v, &l[i]);
+        if (!v->whole_labels || bbox_contains(view, l[i].box)) draw_label(cr, v, &l[i]);
     free(l);
     release(st);
 }
