@@ -69,6 +69,7 @@ struct crs {
     PJ *pj; /* EPSG:4326 -> the CRS, normalised to lon/lat in, easting first out */
     bool geographic, mercator, north_first;
     bbox_t area;
+    double centre_lon; /* of the area of use, which may cross the antimeridian */
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -138,8 +139,9 @@ static crs_t *crs_make(const char *code, error_t *err)
     c->name = strdup(proj_get_name(crs) ? proj_get_name(crs) : code);
     double w, s, e, n;
     c->area = (bbox_t){-180, -90, 180, 90};
-    if (proj_get_area_of_use(c->ctx, crs, &w, &s, &e, &n, NULL) && w > -1000 && w < e)
-        c->area = (bbox_t){w, s, e, n};
+    bool known = proj_get_area_of_use(c->ctx, crs, &w, &s, &e, &n, NULL) && w > -1000;
+    if (known && w < e) c->area = (bbox_t){w, s, e, n};
+    c->centre_lon = !known ? 0 : w <= e ? (w + e) / 2 : fmod((w + e + 360) / 2 + 180, 360) - 180;
     PJ *op = proj_create_crs_to_crs(c->ctx, "EPSG:4326", def, NULL);
     c->pj = op ? proj_normalize_for_visualization(c->ctx, op) : NULL;
     proj_destroy(op);
@@ -220,6 +222,11 @@ bool crs_northing_first(const crs_t *crs)
 bbox_t crs_area(const crs_t *crs)
 {
     return crs->area;
+}
+
+double crs_centre_lon(const crs_t *crs)
+{
+    return crs->centre_lon;
 }
 
 double crs_unit_metres(const crs_t *crs)

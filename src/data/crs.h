@@ -70,8 +70,12 @@ bool crs_is_web_mercator(const crs_t *crs); /* EPSG:3857: the tiles' own frame *
 bool crs_northing_first(const crs_t *crs);
 /* Metres per unit at the equator: 1 for metres, 111319.49 for degrees. */
 double crs_unit_metres(const crs_t *crs);
-/* The area of use in lon/lat (the whole world if PROJ gives none). */
+/* The area of use in lon/lat (the whole world if PROJ gives none, or if
+ * it crosses the antimeridian). */
 bbox_t crs_area(const crs_t *crs);
+/* The longitude the CRS's world is centred on (the middle of its area of
+ * use): maps in it are cut at the meridian opposite. */
+double crs_centre_lon(const crs_t *crs);
 
 /* lon/lat -> x/y (easting first), n points, in place allowed; a point
  * that does not project gets HUGE_VAL. Returns the count projected. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/seam.h"
+
 /* Edges longer than this (degrees, either way) get points in between:
  * 0.05 degrees is ~5 km, under a pixel of curvature at any scale where
  * such an edge is a few hundred pixels long. */
@@ -62,8 +64,9 @@ static size_t densify_part(const geom_t *g, uint32_t first, uint32_t n, bool den
     return k;
 }
 
-/* g densified and projected; NULL if any vertex fails (or no memory). */
-static geom_t *project_geom(const geom_t *g, const crs_t *crs)
+/* g, which crosses no seam, densified and projected; NULL if any vertex
+ * fails (or no memory). */
+static geom_t *project_geom_whole(const geom_t *g, const crs_t *crs)
 {
     bool points = g->type == GEOM_POINT || g->type == GEOM_MULTIPOINT;
     size_t total = points ? g->npoints : 0;
@@ -87,6 +90,19 @@ static geom_t *project_geom(const geom_t *g, const crs_t *crs)
     out->bbox = g->bbox;
     if (crs_forward(crs, out->ll, out->merc, total) != total) return geom_destroy(out);
     return out;
+}
+
+/* g densified and projected; NULL if any vertex fails (or no memory). */
+static geom_t *project_geom(const geom_t *g, const crs_t *crs)
+{
+    geom_t *cut = seam_split(g, crs_centre_lon(crs));
+    if (cut) {
+        geom_t *out = project_geom_whole(cut, crs);
+        if (out) out->bbox = g->bbox; /* the feature's, for the index it was found by */
+        geom_destroy(cut);
+        return out;
+    }
+    return project_geom_whole(g, crs);
 }
 
 static bool in_area(const crs_t *crs, bbox_t b)
