@@ -16,6 +16,7 @@
 #include "api/app.h"
 #include "network/networks.h"
 #include "render/legend.h"
+#include "util/text.h"
 
 const char *const wms_crs_list[] = {"CRS:84",     "EPSG:4326",  "EPSG:4258",  "EPSG:3857",
                                     "EPSG:3035",  "EPSG:3794",  "EPSG:31287", "EPSG:31256",
@@ -23,8 +24,16 @@ const char *const wms_crs_list[] = {"CRS:84",     "EPSG:4326",  "EPSG:4258",  "E
 
 void wms_xml(buf_t *b, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t seq = c < 0x80 ? 1 : text_utf8_seq((const unsigned char *)s + i, n - i);
+        if (seq > 1) { /* well-formed: as it is */
+            buf_append(b, s + i, seq);
+            i += seq;
+            continue;
+        }
+        i++;
         switch (c) {
         case '&':
             buf_puts(b, "&amp;");
@@ -42,7 +51,9 @@ void wms_xml(buf_t *b, const char *s)
             buf_puts(b, "&apos;");
             break;
         default:
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') c = '?';
+            /* XML 1.0 has no control characters; a sequence cut short
+             * (a message truncated mid-character) is no UTF-8. */
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x80) c = '?';
             buf_append(b, (const char *)&c, 1);
         }
     }

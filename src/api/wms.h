@@ -40,8 +40,9 @@ void wms_exception(http_response_t *resp, bool v111, const char *code, const cha
 /* The route's error_body: any other error as a ServiceExceptionReport. */
 char *wms_error_body(int status, const char *description, const char **type, size_t *len);
 
-/* Appends s with XML's five special characters escaped and control
- * characters (which XML 1.0 cannot carry) as '?'. */
+/* Appends s with XML's five special characters escaped, and control
+ * characters (which XML 1.0 cannot carry) and bytes of no well-formed
+ * UTF-8 sequence as '?'. */
 void wms_xml(buf_t *b, const char *s);
 
 /* Parses what GetMap and GetFeatureInfo share into *m; -1 after an

@@ -3,8 +3,8 @@
  * six bits) and asks for HTML (bit 7) or gzip (bit 6); the rest follows
  * the route's prefix, with spaces, control bytes and '#' percent-encoded
  * so that the target stays well-formed and the parameters are reached.
- * Same checks as fuzz_http: no 5xx, 4xx as JSON exceptions, 200 JSON
- * valid, 200 text valid UTF-8. Use with query.dict. */
+ * Same checks as fuzz_http: no 5xx, 4xx as JSON exceptions (WMS: its
+ * XML ones), 200 JSON valid, 200 text valid UTF-8. Use with query.dict. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +38,9 @@ static const char *const prefixes[] = {
     "/viewer?",
     "/?",
     "/api?",
+    "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&",
+    "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=coopmap&QUERY_LAYERS=towns&",
+    "/wms?",
 };
 #define NPREFIXES (sizeof(prefixes) / sizeof(prefixes[0]))
 

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,28 @@ static void check_utf8_body(const http_offline_t *r)
     free(body);
 }
 
+/* WMS errors: a ServiceExceptionReport, UTF-8, whose message holds no
+ * markup of its own (what the request echoes is escaped). */
+static void check_wms_error(const http_offline_t *r)
+{
+    size_t len;
+    char *body = plain_body(r, &len);
+    const char *type = r->content_type ? r->content_type : "";
+    const char *report = strstr(body, "<ServiceExceptionReport");
+    const char *open = report ? strstr(report + 23, "<ServiceException") : NULL;
+    const char *msg = open ? strchr(open, '>') : NULL, *end = strstr(body, "</ServiceException>");
+    if (!text_utf8_valid(body, len) || memchr(body, '\0', len) || strncmp(body, "<?xml", 5) != 0 ||
+        report == NULL || !strstr(body, "</ServiceExceptionReport>") || msg == NULL ||
+        end == NULL || end < msg)
+        fuzz_fail("status %d: not a ServiceExceptionReport: %.300s", r->status, body);
+    for (const char *p = msg + 1; p < end; p++)
+        if (*p == '<' || *p == '>')
+            fuzz_fail("status %d: markup in the message: %.300s", r->status, body);
+    if (strcmp(type, "text/xml") != 0 && strcmp(type, "application/vnd.ogc.se_xml") != 0)
+        fuzz_fail("status %d: WMS exception as %s", r->status, type);
+    free(body);
+}
+
 void fuzz_request(const http_config_t *cfg, const char *method, const char *version,
                   const char *target, const char *const (*headers)[2], size_t nheaders)
 {
@@ -169,7 +192,10 @@ void fuzz_request(const http_config_t *cfg, const char *method, const char *vers
         fuzz_fail("http_offline failed (out of memory?)");
     if (r.status >= 500 || r.status < 100)
         fuzz_fail("%s %s: status %d: %.300s", method, target, r.status, r.body ? r.body : "");
-    if (r.status >= 400)
+    bool wms = strncmp(target, "/wms", 4) == 0 && (target[4] == '\0' || target[4] == '?');
+    if (r.status >= 400 && wms)
+        check_wms_error(&r);
+    else if (r.status >= 400)
         check_error_body(&r);
     else if (r.status == 200 && r.content_type && strstr(r.content_type, "json"))
         check_json_body(&r);
