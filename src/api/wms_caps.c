@@ -48,6 +48,23 @@ static void operation(caps_t *c, const char *name, const char *const *types)
     buf_printf(&c->b, "</Get></HTTP></DCPType>\n      </%s>\n", name);
 }
 
+/* ContactInformation, when the project names a contact. */
+static void contact(buf_t *b, const contact_t *k)
+{
+    if (!k->person && !k->organization && !k->position && !k->email && !k->phone) return;
+    buf_puts(b, "    <ContactInformation>\n");
+    if (k->person || k->organization) {
+        buf_puts(b, "      <ContactPersonPrimary>\n");
+        text_element(b, "        ", "ContactPerson", k->person);
+        text_element(b, "        ", "ContactOrganization", k->organization);
+        buf_puts(b, "      </ContactPersonPrimary>\n");
+    }
+    if (k->position) text_element(b, "      ", "ContactPosition", k->position);
+    if (k->phone) text_element(b, "      ", "ContactVoiceTelephone", k->phone);
+    if (k->email) text_element(b, "      ", "ContactElectronicMailAddress", k->email);
+    buf_puts(b, "    </ContactInformation>\n");
+}
+
 static void service(caps_t *c)
 {
     buf_t *b = &c->b;
@@ -58,7 +75,9 @@ static void service(caps_t *c)
                 "<Keyword>NUTS</Keyword><Keyword>cooperation network</Keyword></KeywordList>\n"
                 "    ");
     online(b, c->base, "/wms?");
-    buf_puts(b, "\n    <Fees>none</Fees>\n    <AccessConstraints>none</AccessConstraints>\n");
+    buf_puts(b, "\n");
+    contact(b, dataset_contact(c->ds));
+    buf_puts(b, "    <Fees>none</Fees>\n    <AccessConstraints>none</AccessConstraints>\n");
     if (!c->v111)
         buf_printf(b,
                    "    <LayerLimit>%d</LayerLimit>\n    <MaxWidth>%d</MaxWidth>\n"

@@ -26,6 +26,7 @@ struct dataset {
     layer_t **layers;
     size_t nlayers;
     char *title, *description, *attribution, *attribution_short;
+    contact_t contact;
     char version[17];
     time_t loaded_at;
     double load_ms;
@@ -74,6 +75,7 @@ static void free_dataset(dataset_t *ds)
     free(ds->description);
     free(ds->attribution);
     free(ds->attribution_short);
+    contact_free(&ds->contact);
     free(ds);
 }
 
@@ -101,6 +103,9 @@ int dataset_load_with(const project_t *project, const dataset_hook_fn *hooks, si
     ds->attribution = text_dup(project->attribution);
     ds->attribution_short =
         text_dup(project->attribution_short ? project->attribution_short : project->attribution);
+    const contact_t *pc = &project->contact;
+    ds->contact = (contact_t){text_dup(pc->person), text_dup(pc->organization),
+                              text_dup(pc->position), text_dup(pc->email), text_dup(pc->phone)};
     int rc = ERR_OK;
     for (size_t i = 0; rc == ERR_OK && i < project->nlayers; i++)
         if ((rc = source_load(&project->layers[i], &ds->layers[i], err)) == ERR_OK) ds->nlayers++;
@@ -230,6 +235,11 @@ void *dataset_attachment(dataset_t *ds, const char *key, void *(*create)(void *a
     void *obj = a ? a->obj : NULL;
     pthread_mutex_unlock(&ds->lock);
     return obj;
+}
+
+const contact_t *dataset_contact(const dataset_t *ds)
+{
+    return &ds->contact;
 }
 
 const char *dataset_attribution_short(const dataset_t *ds)

@@ -49,6 +49,7 @@ const char *dataset_title(const dataset_t *ds);
 const char *dataset_description(const dataset_t *ds);       /* may be NULL */
 const char *dataset_attribution(const dataset_t *ds);       /* may be NULL */
 const char *dataset_attribution_short(const dataset_t *ds); /* one line, may be NULL */
+const contact_t *dataset_contact(const dataset_t *ds);      /* fields may be NULL */
 
 /* 16 hex digits hashed from every id, coordinate and attribute value: the
  * same data gives the same version on every load and every machine. */

@@ -188,6 +188,16 @@ static int parse_network(const char *path, json_t *obj, project_t *p, error_t *e
     return ERR_OK;
 }
 
+void contact_free(contact_t *c)
+{
+    free(c->person);
+    free(c->organization);
+    free(c->position);
+    free(c->email);
+    free(c->phone);
+    *c = (contact_t){0};
+}
+
 static int parse_project(const char *path, json_t *root, project_t *p, error_t *err)
 {
     if (!json_is_object(root))
@@ -199,6 +209,19 @@ static int parse_project(const char *path, json_t *root, project_t *p, error_t *
         opt_string(root, "attribution_short", &p->attribution_short)) {
         free(attribution_file);
         return error_set(err, ERR_FORMAT, "%s: a top-level member has the wrong type", path);
+    }
+    json_t *contact = json_object_get(root, "contact");
+    contact_t *c = &p->contact;
+    if (contact &&
+        (!json_is_object(contact) || opt_string(contact, "person", &c->person) ||
+         opt_string(contact, "organization", &c->organization) ||
+         opt_string(contact, "position", &c->position) || opt_string(contact, "email", &c->email) ||
+         opt_string(contact, "phone", &c->phone))) {
+        free(attribution_file);
+        return error_set(err, ERR_FORMAT,
+                         "%s: \"contact\" must be an object of strings (person, organization, "
+                         "position, email, phone)",
+                         path);
     }
     if (attribution_file) {
         char *full = resolve(path, attribution_file);
@@ -310,6 +333,7 @@ project_t *project_destroy(project_t *p)
     free(p->description);
     free(p->attribution);
     free(p->attribution_short);
+    contact_free(&p->contact);
     free(p);
     return NULL;
 }

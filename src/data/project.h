@@ -58,16 +58,25 @@ typedef struct tileset_spec {
     char *source;     /* resolved like a layer's source */
 } tileset_spec_t;
 
+/* Who answers for the service (WMS capabilities); every field optional. */
+typedef struct contact {
+    char *person, *organization, *position, *email, *phone;
+} contact_t;
+
 typedef struct project {
     char *path;
     char *title, *description, *attribution;
     char *attribution_short; /* one line for map corners and TileJSON */
+    contact_t contact;       /* "contact": {"person", "organization", ...} */
     layer_spec_t *layers;
     size_t nlayers;
     network_spec_t *network; /* NULL: no network */
     tileset_spec_t *tilesets;
     size_t ntilesets;
 } project_t;
+
+/* Frees the contact's strings (and zeroes it). */
+void contact_free(contact_t *c);
 
 /* Reads and validates a project file. On success *out is a project the
  * caller frees with project_destroy(). */

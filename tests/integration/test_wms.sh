@@ -38,4 +38,33 @@ check "QGIS's WMS layer: $(grep -c '^ok' "$WORK/qgis") checks pass, $(grep -c '^
 http GET /health
 check "/health after the bad requests: $STATUS" test "$STATUS" = 200
 stop_server
+
+# A project that names its contact: OWSLib reads it from the capabilities.
+"$PY" - "$COOPMAP_ROOT/geodata/coopmap.json" "$WORK/contact.json" <<'PY'
+import json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+p = json.load(open(src, encoding="utf-8"))
+here = os.path.dirname(os.path.abspath(src))
+for layer in p["layers"]:
+    layer["source"] = os.path.join(here, layer["source"])
+p["attribution_file"] = os.path.join(here, p["attribution_file"])
+p["contact"] = {"person": "Ana Novak", "organization": "Občina Lendava & <Lendva>",
+                "email": "gis@example.org", "phone": "+386 2 000 00 00"}
+json.dump(p, open(out, "w", encoding="utf-8"), ensure_ascii=False)
+PY
+start_server --quiet --project "$WORK/contact.json"
+contact=$("$PY" -c "
+import sys, urllib.request, xml.etree.ElementTree as ET
+from owslib.wms import WebMapService
+c = WebMapService(sys.argv[1] + '/wms', version='1.3.0').provider.contact
+# (OWSLib 0.27 looks for the e-mail address outside the WMS namespace: read it directly)
+doc = ET.parse(urllib.request.urlopen(sys.argv[1] + '/wms?SERVICE=WMS&REQUEST=GetCapabilities'))
+ns = {'w': 'http://www.opengis.net/wms'}
+info = doc.find('w:Service/w:ContactInformation', ns)
+print('|'.join([c.name or '', c.organization or '', info.findtext('w:ContactElectronicMailAddress', '', ns),
+                info.findtext('w:ContactVoiceTelephone', '', ns)]))
+" "${BASE%/}" 2>&1 || true)
+check "the project's contact in the capabilities (OWSLib and the XML: $contact)" \
+    test "$contact" = "Ana Novak|Občina Lendava & <Lendva>|gis@example.org|+386 2 000 00 00"
+stop_server
 finish

@@ -653,9 +653,47 @@ def tiles_and_labels():
               (near > 16).sum() == 0 if tiled else (near > 16).sum() > 50)
 
 
+# --- 7. Static maps in a CRS (/map.png?crs=) --------------------------------------------
+
+def static_maps():
+    """/map.png?crs=EPSG:23700&bbox= (x/y order whatever the CRS) is the WMS
+    map of the same box apart from its scale bar and attribution plates at
+    the bottom; a northing-first CRS takes its bbox easting first here; bad
+    CRSs and boxes are 400 JSON."""
+    for crs in ("EPSG:23700", "EPSG:31287"):
+        xy = project(crs)
+        bb = square_bbox(xy)
+        w = h = 500
+        q = urllib.parse.urlencode({"crs": crs, "bbox": ",".join("%.3f" % v for v in bb),
+                                    "width": w, "height": h}, safe=",:")
+        status, ctype, body = get(q, "/map.png")
+        m = rgba(body) if status == 200 else None
+        wb = (bb[1], bb[0], bb[3], bb[2]) if northing_first(crs) else bb
+        ref, what = getmap({"VERSION": "1.3.0", "CRS": crs, "WIDTH": str(w), "HEIGHT": str(h),
+                            "BBOX": ",".join("%.3f" % v for v in wb)})
+        if not check("/map.png?crs=%s: %s %s, a %s PNG" % (crs, status, ctype, None if m is None else m.shape[:2]),
+                     m is not None and ref is not None and m.shape[:2] == (h, w)):
+            continue
+        top = np.abs(m[:h - 40].astype(int) - ref[:h - 40].astype(int)).max(axis=2)
+        check("/map.png?crs=%s equals WMS GetMap above its furniture (%d of %d px differ by over 2 levels)"
+              % (crs, (top > 2).sum(), top.size), (top > 2).sum() <= top.size // 500 and colours(m) > 50)
+        pix = [to_pixel(p, bb, w, h) for p in xy]
+        fills = town_fill_colours("default")
+        sel = [i for i in range(len(TOWNS)) if isolated(i, pix, 12) and pix[i][1] < h - 40]
+        miss = [TOWNS[i]["name"] for i in sel if not fill_at(m, pix[i], fills[i])]
+        check("/map.png?crs=%s: the %d isolated towns show their circle colour where cs2cs puts them%s"
+              % (crs, len(sel), "; not: " + ", ".join(miss) if miss else ""), len(sel) >= 8 and not miss)
+    for q, why in (("crs=EPSG:999999&bbox=1,2,3,4", "unknown CRS"), ("crs=EPSG:3794&bbox=3,2,1,4", "min > max"),
+                   ("crs=EPSG:4978&bbox=1,2,3,4", "geocentric CRS"), ("crs=EPSG:3794", "no bbox"),
+                   ("crs=EPSG:3794&bbox=-1e300,-1e300,1e300,1e300", "box beyond the CRS")):
+        status, ctype, body = get(q, "/map.png")
+        ok = status == 400 and ctype.startswith("application/json") and b"description" in body
+        check("/map.png?%s (%s): %s %s" % (q, why, status, ctype), ok)
+
+
 SERVICE = None
 for section in (owslib_capabilities, owslib_getmap, owslib_featureinfo, gdal_wms, axis_order, errors, transparency,
-                tiles_and_labels):
+                tiles_and_labels, static_maps):
     if SERVICE is None and section.__name__.startswith("owslib_") and section is not owslib_capabilities:
         check("%s: skipped, OWSLib could not read the capabilities" % section.__name__, False)
         continue
