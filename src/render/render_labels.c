@@ -17,8 +17,13 @@
 #endif
 
 #define MAX_ZOOM_CACHED 30
-#define LABEL_PAD       2.0  /* CSS pixels kept clear around each label */
-#define REACH_EPS       0.01 /* outward rounding of the float bounds, px */
+/* States of other frames (a fractional zoom, another CRS), kept per style
+ * and dataset by CRS and resolution: a WMS client asks for many images
+ * at a few scales. */
+#define CRS_STATES 8
+#define CRS_SLOT0  (MAX_ZOOM_CACHED + 1)
+#define LABEL_PAD  2.0  /* CSS pixels kept clear around each label */
+#define REACH_EPS  0.01 /* outward rounding of the float bounds, px */
 
 /* The placement is MapLibre's greedy one: candidates in priority order
  * (symbol-sort-key, then style layer from the top, then feature order),
@@ -100,8 +105,8 @@ typedef struct zoom_state {
     pthread_mutex_t lock; /* guards decisions and labels */
     double zoom;
     /* The frame: global pixel (0, 0) and a pixel in map units; Web
-     * Mercator, or (one-off states) a view's CRS, whose geometries per
-     * cache slot are in proj[] (borrowed from the dataset). */
+     * Mercator, or a view's CRS, whose geometries per cache slot are in
+     * proj[] (borrowed from the dataset, or own[]). */
     double x0, y0, ux, uy;
     const crs_t *crs;
     const projected_t **proj;
@@ -125,7 +130,7 @@ typedef struct zoom_state {
     size_t bytes, accounted; /* held; counted in cached_bytes so far */
     /* under lru_lock: */
     struct zoom_state *prev, *next;
-    struct label_cache *owner; /* NULL: a one-off state (fractional zoom) */
+    struct label_cache *owner; /* NULL: a one-off state (all frame slots held) */
     int z, refs;
 } zoom_state_t;
 
@@ -151,7 +156,7 @@ typedef struct label_cache {
      * text, in priority order, the same at every zoom. Else NULL. */
     struct fixed *prio;
     size_t nprio;
-    zoom_state_t *zoom[MAX_ZOOM_CACHED + 1]; /* under lru_lock */
+    zoom_state_t *zoom[CRS_SLOT0 + CRS_STATES]; /* whole zooms, then CRS frames; under lru_lock */
 } label_cache_t;
 
 /* All zoom states of all caches, most recently used first, within the
@@ -974,7 +979,7 @@ static void cache_destroy(void *obj)
 {
     label_cache_t *c = obj;
     pthread_mutex_lock(&lru_lock);
-    for (int z = 0; z <= MAX_ZOOM_CACHED; z++)
+    for (int z = 0; z < CRS_SLOT0 + CRS_STATES; z++)
         if (c->zoom[z]) lru_drop(c->zoom[z]); /* the dataset is gone: nobody holds it */
     pthread_mutex_unlock(&lru_lock);
     atomic_fetch_sub(&cached_bytes, c->tb_bytes);
@@ -997,9 +1002,9 @@ static zoom_state_t *cached(label_cache_t *c, int z)
 }
 
 /* The state of this zoom with a reference the caller gives back with
- * release(): cached per dataset and style for whole zooms (tiles); made
- * for the call at fractional zooms (static maps). NULL when out of
- * memory. */
+ * release(): cached per dataset and style for whole zooms (tiles), and
+ * in a few slots for other frames (fractional zooms, other CRSs: static
+ * maps and WMS). NULL when out of memory. */
 static label_cache_t *cache_of(const style_t *style, dataset_t *ds)
 {
     char key[64];
@@ -1017,6 +1022,44 @@ void labels_prepare(const style_t *style, dataset_t *ds)
     pthread_mutex_unlock(&c->build);
 }
 
+/* Does state st place the labels of view v (the same frame)? */
+static bool same_frame(const zoom_state_t *st, const render_view_t *v)
+{
+    if (st == NULL || st->crs != v->crs || fabs(st->zoom - v->zoom) > 1e-9) return false;
+    return v->crs == NULL ||
+           (st->x0 == v->x0 && st->y0 == v->y0 && fabs(st->ux - v->rx) <= 1e-9 * v->rx &&
+            fabs(st->uy - v->ry) <= 1e-9 * v->ry);
+}
+
+/* The cached state of v's CRS frame with a reference, or NULL. */
+static zoom_state_t *cached_crs(label_cache_t *c, const render_view_t *v)
+{
+    pthread_mutex_lock(&lru_lock);
+    zoom_state_t *st = NULL;
+    for (int k = CRS_SLOT0; k < CRS_SLOT0 + CRS_STATES && st == NULL; k++)
+        if (same_frame(c->zoom[k], v)) st = c->zoom[k];
+    if (st) {
+        st->refs++;
+        lru_unlink(st);
+        lru_front(st);
+    }
+    pthread_mutex_unlock(&lru_lock);
+    return st;
+}
+
+/* A slot for a new CRS state: a free one, or one that nobody holds
+ * (dropped); -1 if all are held. Under lru_lock. */
+static int crs_slot(label_cache_t *c)
+{
+    int pick = -1;
+    for (int k = CRS_SLOT0; k < CRS_SLOT0 + CRS_STATES; k++) {
+        if (c->zoom[k] == NULL) return k;
+        if (c->zoom[k]->refs == 0) pick = k;
+    }
+    if (pick >= 0) lru_drop(c->zoom[pick]);
+    return pick;
+}
+
 static zoom_state_t *acquire(const style_t *style, dataset_t *ds, const render_view_t *v)
 {
     label_cache_t *c = cache_of(style, ds);
@@ -1024,22 +1067,26 @@ static zoom_state_t *acquire(const style_t *style, dataset_t *ds, const render_v
     double zoom = v->zoom;
     int z = (int)zoom;
     bool whole = !v->crs && zoom == (double)z && z >= 0 && z <= MAX_ZOOM_CACHED;
-    zoom_state_t *st = whole ? cached(c, z) : NULL;
+    zoom_state_t *st = whole ? cached(c, z) : cached_crs(c, v);
     if (st) return st;
     pthread_mutex_lock(&c->build);
-    if (whole && (st = cached(c, z)) != NULL) { /* built meanwhile */
+    st = whole ? cached(c, z) : cached_crs(c, v);
+    if (st) { /* built meanwhile */
         pthread_mutex_unlock(&c->build);
         return st;
     }
     st = make_bounds(c) ? state_create(c, v) : NULL;
-    if (st && whole) {
+    if (st) {
         pthread_mutex_lock(&lru_lock);
-        st->owner = c, st->z = z, st->refs = 1;
-        c->zoom[z] = st;
-        lru_front(st);
+        int slot = whole ? z : crs_slot(c);
+        if (slot >= 0) {
+            st->owner = c, st->z = slot, st->refs = 1;
+            c->zoom[slot] = st;
+            lru_front(st);
+        }
         pthread_mutex_unlock(&lru_lock);
         pthread_mutex_lock(&st->lock);
-        account(st);
+        if (slot >= 0) account(st);
         pthread_mutex_unlock(&st->lock);
     }
     pthread_mutex_unlock(&c->build);
