@@ -82,7 +82,7 @@ void api_map_queue(http_response_t *resp, map_job_t *job)
         api_map_job_free(job);
         return;
     }
-    bool heavy = pixels > SMALL_MAP_PIXELS || job->network || (v->crs && pixels > 65536);
+    bool heavy = pixels > SMALL_MAP_PIXELS || job->network;
     http_defer(resp, heavy ? HTTP_WORK_HEAVY : HTTP_WORK_TILE, render_map_job, api_map_job_free,
                job);
 }
