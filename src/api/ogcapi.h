@@ -28,7 +28,7 @@ void ogcapi_item(const http_request_t *req, http_response_t *resp, void *ctx);
 #define OGC_CRS84         "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #define OGC_EPSG4326      "http://www.opengis.net/def/crs/EPSG/0/4326"
 #define OGC_EPSG3857      "http://www.opengis.net/def/crs/EPSG/0/3857"
-#define OGC_LIMIT_DEFAULT 10
+#define OGC_LIMIT_DEFAULT 1000 /* a whole layer of a few hundred features on one page */
 #define OGC_LIMIT_MAX     10000
 
 typedef enum ogc_format { OGC_JSON, OGC_HTML } ogc_format_t;

@@ -8,12 +8,14 @@
 
 #include "api/ogcapi.h"
 #include "api/ogcapi_html.h"
+#include "data/cql2.h"
 #include "data/query.h"
 #include "util/text.h"
 
 typedef struct items_params {
     const layer_t *layer;
     const char *bbox, *bbox_crs, *crs, *limit, *offset, *properties;
+    const char *filter, *filter_lang, *filter_crs, *sortby, *skip_geometry;
     query_t query;
     error_t err;       /* the first bad parameter */
     buf_t passthrough; /* the filters, re-encoded for next/prev links */
@@ -34,8 +36,12 @@ static int take_param(const char *name, const char *value, void *arg)
 {
     items_params_t *p = arg;
     static const char *const ignored[] = {"f", "datetime"};
-    const char **slots[] = {&p->bbox, &p->bbox_crs, &p->crs, &p->limit, &p->offset, &p->properties};
-    static const char *const names[] = {"bbox", "bbox-crs", "crs", "limit", "offset", "properties"};
+    const char **slots[] = {&p->bbox,       &p->bbox_crs,   &p->crs,          &p->limit,
+                            &p->offset,     &p->properties, &p->filter,       &p->filter_lang,
+                            &p->filter_crs, &p->sortby,     &p->skip_geometry};
+    static const char *const names[] = {"bbox",       "bbox-crs",   "crs",         "limit",
+                                        "offset",     "properties", "filter",      "filter-lang",
+                                        "filter-crs", "sortby",     "skipGeometry"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(name, names[i]) == 0) {
             *slots[i] = value;
@@ -104,8 +110,37 @@ static int parse_properties(const layer_t *layer, const char *list, bool *mask, 
 typedef struct items_out {
     crs_id_t crs;
     size_t limit, offset;
+    bool limited; /* limit given (downloads hold every match otherwise) */
     bool *mask;
+    bool skip_geometry;
+    cql2_t *cql; /* freed by the handler */
 } items_out_t;
+
+/* filter, filter-lang, filter-crs, sortby and skipGeometry. */
+static int parse_part3(items_params_t *p, items_out_t *o)
+{
+    if (p->skip_geometry) {
+        if (strcmp(p->skip_geometry, "true") != 0 && strcmp(p->skip_geometry, "false") != 0)
+            return error_set(&p->err, ERR_INVALID, "skipGeometry: true or false");
+        o->skip_geometry = strcmp(p->skip_geometry, "true") == 0;
+    }
+    if (p->sortby && query_add_sort(&p->query, p->layer, p->sortby, &p->err) != ERR_OK) return -1;
+    cql2_lang_t lang = CQL2_TEXT;
+    if (p->filter_lang && strcmp(p->filter_lang, "cql2-json") == 0)
+        lang = CQL2_JSON;
+    else if (p->filter_lang && strcmp(p->filter_lang, "cql2-text") != 0)
+        return error_set(&p->err, ERR_INVALID, "filter-lang: cql2-text or cql2-json");
+    crs_id_t fcrs = CRS_CRS84;
+    if (p->filter_crs && ogc_parse_crs(p->filter_crs, &fcrs) != 0)
+        return error_set(&p->err, ERR_INVALID, "filter-crs: '%.80s' is not offered", p->filter_crs);
+    if ((p->filter_lang || p->filter_crs) && p->filter == NULL)
+        return error_set(&p->err, ERR_INVALID, "filter-lang and filter-crs need a filter");
+    if (p->filter) {
+        if (cql2_parse(p->filter, lang, p->layer, fcrs, &o->cql, &p->err) != ERR_OK) return -1;
+        p->query.cql = o->cql;
+    }
+    return 0;
+}
 
 static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *o)
 {
@@ -126,6 +161,7 @@ static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *
             return -1;
     }
     if (p->limit && parse_count("limit", p->limit, 1, &o->limit, &p->err) != ERR_OK) return -1;
+    o->limited = p->limit != NULL;
     if (o->limit > OGC_LIMIT_MAX) /* the standard: a larger limit is not an error */
         o->limit = OGC_LIMIT_MAX;
     if (p->offset && parse_count("offset", p->offset, 0, &o->offset, &p->err) != ERR_OK) return -1;
@@ -134,7 +170,7 @@ static int parse_all(const http_request_t *req, items_params_t *p, items_out_t *
         if (o->mask == NULL) return error_set(&p->err, ERR_NOMEM, "out of memory");
         if (parse_properties(p->layer, p->properties, o->mask, &p->err) != ERR_OK) return -1;
     }
-    return 0;
+    return parse_part3(p, o);
 }
 
 static void set_content_crs(http_response_t *resp, crs_id_t crs)
@@ -205,7 +241,7 @@ static void write_collection(buf_t *b, const char *base, const items_params_t *p
                matched, end - start);
     write_links(b, base, p, o, matched);
     buf_puts(b, ",\"features\":[");
-    geojson_opts_t opts = {.crs = o->crs, .fields = o->mask};
+    geojson_opts_t opts = {.crs = o->crs, .fields = o->mask, .no_geometry = o->skip_geometry};
     for (size_t i = start; i < end; i++) {
         if (i > start) buf_append(b, ",", 1);
         geojson_feature(b, p->layer, &p->layer->features[ids[i]], &opts);
@@ -249,6 +285,7 @@ void ogcapi_items(const http_request_t *req, http_response_t *resp, void *ctx)
     else if (p.layer)
         send_items(resp, &pg, &p, &o);
     free(o.mask);
+    cql2_free(o.cql);
     buf_free(&p.passthrough);
     ogc_end(&pg);
 }

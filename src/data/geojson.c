@@ -181,7 +181,10 @@ void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f, const g
     buf_puts(b, "{\"type\":\"Feature\",\"id\":");
     geojson_id(b, f->id);
     buf_puts(b, ",\"geometry\":");
-    geojson_geometry(b, f->geom, opts->crs);
+    if (opts->no_geometry)
+        buf_puts(b, "null");
+    else
+        geojson_geometry(b, f->geom, opts->crs);
     buf_puts(b, ",\"properties\":");
     geojson_properties(b, layer, f, opts->fields);
     buf_puts(b, "}");

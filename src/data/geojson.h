@@ -14,6 +14,7 @@
 typedef struct geojson_opts {
     crs_id_t crs;
     const bool *fields; /* per layer field: include it? NULL: all fields */
+    bool no_geometry;   /* "geometry": null (skipGeometry) */
 } geojson_opts_t;
 
 /* Appends one Feature object: id, geometry, properties. */

@@ -62,6 +62,13 @@ bool geom_contains_point(const geom_t *g, double lon, double lat);
  * points and lines, and for polygons also when the box lies inside. */
 bool geom_intersects_bbox(const geom_t *g, bbox_t box);
 
+/* Spatial predicates in lon/lat, planar (geom_relate.c): do a and b share
+ * a point (touching counts)? Is a within b (every point of a in b, some
+ * in its interior)? S_CONTAINS(a, b) is geom_within(b, a), S_DISJOINT
+ * !geom_intersects(). */
+bool geom_intersects(const geom_t *a, const geom_t *b);
+bool geom_within(const geom_t *a, const geom_t *b);
+
 /* Reverses rings as RFC 7946 wants: exterior rings counter-clockwise,
  * holes clockwise (first ring of each polygon is its exterior). */
 void geom_orient_rings(geom_t *g);

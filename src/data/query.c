@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/crs.h"
+#include "data/cql2.h"
+#include "util/text.h"
 
 int query_set_bbox(query_t *q, const double v[4], crs_id_t crs, error_t *err)
 {
@@ -105,6 +108,11 @@ static bool in_boxes(const geom_t *g, const query_t *q)
  * ascending, without duplicates). */
 static int candidates(const layer_t *layer, const query_t *q, uint32_t **ids, size_t *n)
 {
+    bbox_t cbox;
+    if (q->nboxes == 0 && q->cql && cql2_bbox(q->cql, &cbox)) { /* the filter's spatial literal */
+        *n = layer_query_bbox(layer, cbox, ids);
+        return *n == (size_t)-1 ? (*n = 0, ERR_NOMEM) : ERR_OK;
+    }
     if (q->nboxes == 0) {
         *n = layer->nfeatures;
         *ids = malloc((*n ? *n : 1) * sizeof(uint32_t));
@@ -139,6 +147,61 @@ static int candidates(const layer_t *layer, const query_t *q, uint32_t **ids, si
     return out ? ERR_OK : ERR_NOMEM;
 }
 
+int query_add_sort(query_t *q, const layer_t *layer, const char *sortby, error_t *err)
+{
+    size_t n;
+    for (const char *cur = sortby, *p; (p = text_list_next(&cur, &n));) {
+        bool desc = n && *p == '-';
+        if (n && (*p == '-' || *p == '+' || *p == ' ')) p++, n--;
+        char name[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(n < 127 ? n : 127), p);
+        int field = layer_field_index(layer, name);
+        if (field < 0)
+            return error_set(err, ERR_INVALID,
+                             "sortby: %s has no property '%s' (see /collections/%s/queryables)",
+                             layer->id, name, layer->id);
+        if (q->nsort == QUERY_MAX_SORT)
+            return error_set(err, ERR_INVALID, "sortby: at most %d keys", QUERY_MAX_SORT);
+        q->sort[q->nsort++] = (query_sort_t){field, desc};
+    }
+    return ERR_OK;
+}
+
+/* qsort has no context argument: the layer and keys of the sort under
+ * way, per thread. */
+static _Thread_local const layer_t *sort_layer;
+static _Thread_local const query_t *sort_query;
+
+static int cmp_value(const field_t *f, const value_t *a, const value_t *b)
+{
+    if (f->type == FIELD_STRING) return strcmp(a->u.s, b->u.s);
+    if (f->type == FIELD_REAL) return a->u.r < b->u.r ? -1 : a->u.r > b->u.r;
+    return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+}
+
+static int cmp_ids(const void *x, const void *y)
+{
+    uint32_t ia = *(const uint32_t *)x, ib = *(const uint32_t *)y;
+    const feature_t *fa = &sort_layer->features[ia], *fb = &sort_layer->features[ib];
+    for (size_t k = 0; k < sort_query->nsort; k++) {
+        const query_sort_t *s = &sort_query->sort[k];
+        const value_t *a = &fa->values[s->field], *b = &fb->values[s->field];
+        if (a->is_null || b->is_null) { /* nulls last, either way */
+            if (a->is_null != b->is_null) return a->is_null ? 1 : -1;
+            continue;
+        }
+        int d = cmp_value(&sort_layer->fields[s->field], a, b);
+        if (d) return s->descending ? -d : d;
+    }
+    return (ia > ib) - (ia < ib); /* stable: the layer's order */
+}
+
+static void sort_ids(const layer_t *layer, const query_t *q, uint32_t *ids, size_t n)
+{
+    sort_layer = layer, sort_query = q;
+    qsort(ids, n, sizeof(uint32_t), cmp_ids);
+}
+
 int query_run(const layer_t *layer, const query_t *q, uint32_t **ids, size_t *count)
 {
     uint32_t *cand = NULL;
@@ -150,9 +213,11 @@ int query_run(const layer_t *layer, const query_t *q, uint32_t **ids, size_t *co
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         const feature_t *f = &layer->features[cand[i]];
-        if ((q->nboxes == 0 || in_boxes(f->geom, q)) && filters_match(layer, f, q))
+        if ((q->nboxes == 0 || in_boxes(f->geom, q)) && filters_match(layer, f, q) &&
+            (q->cql == NULL || cql2_match(q->cql, cand[i])))
             cand[kept++] = cand[i];
     }
+    if (q->nsort && kept > 1) sort_ids(layer, q, cand, kept);
     if (kept == 0) {
         free(cand);
         cand = NULL;

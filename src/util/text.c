@@ -1,5 +1,6 @@
 #include "util/text.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,61 @@ void text_fold(const char *s, char *out, size_t size)
         }
         unsigned char c = *p++;
         out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    out[n] = '\0';
+}
+
+/* Is U+00C0..U+017F code point cp an upper-case letter? */
+static bool latin_upper(unsigned cp)
+{
+    if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;
+    if (cp >= 0x100 && cp <= 0x137) return cp % 2 == 0;
+    if (cp >= 0x139 && cp <= 0x148) return cp % 2 == 1;
+    if (cp >= 0x14A && cp <= 0x177) return cp % 2 == 0;
+    return cp == 0x178 || (cp >= 0x179 && cp <= 0x17E && cp % 2 == 1);
+}
+
+/* Its lower-case letter (the code point itself when it has none). */
+static unsigned latin_lower(unsigned cp)
+{
+    if (!latin_upper(cp)) return cp;
+    if (cp <= 0xDE) return cp + 0x20;
+    if (cp == 0x178) return 0xFF;
+    return cp == 0x130 ? 'i' : cp + 1;
+}
+
+static size_t put_cp(unsigned cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    out[0] = (char)(0xC0 | (cp >> 6)), out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+}
+
+void text_fold_as(const char *s, bool lower, bool unaccent, char *out, size_t size)
+{
+    if (lower && unaccent) {
+        text_fold(s, out, size);
+        return;
+    }
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && n + 3 < size) {
+        if (p[0] >= 0xC3 && p[0] <= 0xC5 && (p[1] & 0xC0) == 0x80) {
+            unsigned cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+            char base = cp >= 0xC0 ? fold_code(cp) : '?';
+            if (unaccent && base != '?' && cp != 0xDF && cp != 0xDE && cp != 0xFE) {
+                out[n++] = latin_upper(cp) ? (char)(base - 32) : base;
+            } else {
+                n += put_cp(lower ? latin_lower(cp) : cp, out + n);
+            }
+            p += 2;
+            continue;
+        }
+        unsigned char c = *p++;
+        out[n++] = (char)(lower && c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
     out[n] = '\0';
 }

@@ -3,12 +3,18 @@
 #ifndef COOPMAP_TEXT_H
 #define COOPMAP_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Writes s folded to lower case without diacritics (Latin letters of
  * U+00C0..U+017F mapped to their base letter, ß to ss) into out (size
  * bytes, always NUL-terminated). Other characters pass through. */
 void text_fold(const char *s, char *out, size_t size);
+
+/* text_fold() with a choice: lower case (lower), and base letters for the
+ * Latin letters of U+00C0..U+017F (unaccent; their case kept). For CQL2's
+ * CASEI and ACCENTI. */
+void text_fold_as(const char *s, bool lower, bool unaccent, char *out, size_t size);
 
 /* strdup() that passes NULL through. The caller frees the copy. */
 char *text_dup(const char *s);
