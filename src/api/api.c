@@ -13,6 +13,8 @@ static const http_route_t routes[] = {
     {"/collections", ogcapi_collections},
     {"/collections/{collectionId}", ogcapi_collection},
     {"/collections/{collectionId}/items", ogcapi_items},
+    {"/collections/{collectionId}/queryables", ogcapi_queryables},
+    {"/collections/{collectionId}/schema", ogcapi_schema},
     {"/collections/{collectionId}/items/{featureId}", ogcapi_item},
     {"/collections/{collectionId}/tiles", ogcapi_collection_tilesets},
     {"/collections/{collectionId}/tiles/{tileMatrixSetId}", ogcapi_collection_tileset},

@@ -71,7 +71,17 @@ static int ogc_negotiate(const http_request_t *req, http_response_t *resp, ogc_f
             *out = OGC_HTML;
             return 0;
         }
-        http_error(resp, 406, "f=%.40s is not offered; use f=json or f=html", f);
+        static const char *const downloads[] = {"csv", "gpkg", "fgb"};
+        const char *path = http_request_path(req);
+        size_t n = strlen(path);
+        bool items = n >= 6 && strcmp(path + n - 6, "/items") == 0;
+        for (int i = 0; items && i < 3; i++)
+            if (strcmp(f, downloads[i]) == 0) {
+                *out = (ogc_format_t)(OGC_CSV + i);
+                return 0;
+            }
+        http_error(resp, 406, "f=%.40s is not offered; use f=json or f=html%s", f,
+                   items ? " (or csv, gpkg, fgb)" : "");
         return -1;
     }
     const char *accept = http_request_header(req, "Accept");
@@ -226,6 +236,21 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
@@ -267,6 +292,23 @@ static json_t *ogc_collection_json(const layer_t *layer, const char *base)
     ogc_add_link(links, base, path, "items", "application/geo+json", "Features");
     snprintf(path, sizeof(path), "/collections/%s/items?f=html", layer->id);
     ogc_add_link(links, base, path, "items", "text/html", "Features as HTML");
+    snprintf(path, sizeof(path), "/collections/%s/queryables", layer->id);
+    ogc_add_link(links, base, path, "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                 "application/schema+json", "Queryables (for filter and sortby)");
+    snprintf(path, sizeof(path), "/collections/%s/schema", layer->id);
+    ogc_add_link(links, base, path, "describedby", "application/schema+json",
+                 "Schema of the features");
+    ogc_add_link(links, base, path, "http://www.opengis.net/def/rel/ogc/1.0/schema",
+                 "application/schema+json", "Schema of the features");
+    static const struct {
+        const char *f, *type, *title;
+    } downloads[] = {{"csv", "text/csv", "Download as CSV"},
+                     {"gpkg", "application/geopackage+sqlite3", "Download as GeoPackage"},
+                     {"fgb", "application/flatgeobuf", "Download as FlatGeobuf"}};
+    for (size_t i = 0; i < sizeof(downloads) / sizeof(downloads[0]); i++) {
+        snprintf(path, sizeof(path), "/collections/%s/items?f=%s", layer->id, downloads[i].f);
+        ogc_add_link(links, base, path, "enclosure", downloads[i].type, downloads[i].title);
+    }
     snprintf(path, sizeof(path), "/collections/%s/tiles", layer->id);
     ogc_add_link(links, base, path, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                  "application/json", "Vector tiles of this collection");

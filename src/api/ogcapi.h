@@ -22,6 +22,9 @@ void ogcapi_collections(const http_request_t *req, http_response_t *resp, void *
 void ogcapi_collection(const http_request_t *req, http_response_t *resp, void *ctx);
 void ogcapi_items(const http_request_t *req, http_response_t *resp, void *ctx);
 void ogcapi_item(const http_request_t *req, http_response_t *resp, void *ctx);
+/* Part 3 queryables and Part 5 schema (ogcapi_schema.c). */
+void ogcapi_queryables(const http_request_t *req, http_response_t *resp, void *ctx);
+void ogcapi_schema(const http_request_t *req, http_response_t *resp, void *ctx);
 
 /* --- shared by ogcapi*.c and openapi.c --- */
 
@@ -31,7 +34,8 @@ void ogcapi_item(const http_request_t *req, http_response_t *resp, void *ctx);
 #define OGC_LIMIT_DEFAULT 1000 /* a whole layer of a few hundred features on one page */
 #define OGC_LIMIT_MAX     10000
 
-typedef enum ogc_format { OGC_JSON, OGC_HTML } ogc_format_t;
+/* CSV, GPKG and FGB: downloads of items only. */
+typedef enum ogc_format { OGC_JSON, OGC_HTML, OGC_CSV, OGC_GPKG, OGC_FGB } ogc_format_t;
 
 /* "http://host:port" for links: the configured base URL, or the request's
  * Host header when it looks like a host name; never anything else. */

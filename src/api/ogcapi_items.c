@@ -9,6 +9,7 @@
 #include "api/ogcapi.h"
 #include "api/ogcapi_html.h"
 #include "data/cql2.h"
+#include "data/export.h"
 #include "data/query.h"
 #include "util/text.h"
 
@@ -249,13 +250,93 @@ static void write_collection(buf_t *b, const char *base, const items_params_t *p
     buf_puts(b, "]}");
 }
 
+/* A download, written on the heavy queue (GDAL takes its time on a big
+ * layer). */
+typedef struct download {
+    dataset_t *ds; /* a reference: the layer lives in it */
+    const layer_t *layer;
+    uint32_t *ids;
+    size_t n;
+    bool *mask;
+    ogc_format_t fmt;
+} download_t;
+
+static void run_download(void *arg, http_response_t *resp)
+{
+    download_t *d = arg;
+    static const char *const ext[] = {"csv", "gpkg", "fgb"};
+    static const char *const types[] = {"text/csv; charset=utf-8", "application/geopackage+sqlite3",
+                                        "application/flatgeobuf"};
+    int k = d->fmt - OGC_CSV;
+    char disposition[160];
+    snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s.%s\"", d->layer->id,
+             ext[k]);
+    if (d->fmt == OGC_CSV) {
+        buf_t b = BUF_INIT;
+        export_csv(&b, d->layer, d->ids, d->n, d->mask);
+        api_send_buf(resp, &b, types[k]);
+    } else {
+        unsigned char *data = NULL;
+        size_t len = 0;
+        error_t err = {0};
+        if (export_file(d->layer, d->ids, d->n, d->mask,
+                        d->fmt == OGC_GPKG ? EXPORT_GPKG : EXPORT_FGB, &data, &len,
+                        &err) != ERR_OK) {
+            http_error(resp, 503, "%s", err.message);
+            return;
+        }
+        http_response_body(resp, 200, types[k], (char *)data, len);
+    }
+    http_response_header(resp, "Content-Disposition", disposition);
+    http_response_last_modified(resp, dataset_loaded_at(d->ds));
+}
+
+static void free_download(void *arg)
+{
+    download_t *d = arg;
+    dataset_unref(d->ds);
+    free(d->ids);
+    free(d->mask);
+    free(d);
+}
+
+#define DOWNLOAD_MAX 100000
+
+/* Takes ids; the page's matches, or every one without a limit. */
+static void send_download(http_response_t *resp, const ogc_page_t *pg, items_params_t *p,
+                          items_out_t *o, uint32_t *ids, size_t matched)
+{
+    size_t start = o->offset < matched ? o->offset : matched;
+    size_t n = o->limited && matched - start > o->limit ? o->limit : matched - start;
+    download_t *d = n <= DOWNLOAD_MAX ? calloc(1, sizeof(*d)) : NULL;
+    if (d == NULL) {
+        free(ids);
+        if (n > DOWNLOAD_MAX)
+            http_error(resp, 413,
+                       "a download of %zu features is over the limit of %d; page "
+                       "it with limit and offset",
+                       n, DOWNLOAD_MAX);
+        else
+            http_error(resp, 503, "out of memory");
+        return;
+    }
+    if (start && n) memmove(ids, ids + start, n * sizeof(uint32_t));
+    *d = (download_t){dataset_ref(pg->ds), p->layer, ids, n, o->mask, pg->fmt};
+    o->mask = NULL; /* the job's now */
+    http_defer(resp, HTTP_WORK_HEAVY, run_download, free_download, d);
+}
+
 static void send_items(http_response_t *resp, const ogc_page_t *pg, items_params_t *p,
-                       const items_out_t *o)
+                       items_out_t *o)
 {
     uint32_t *ids = NULL;
     size_t matched = 0;
     if (query_run(p->layer, &p->query, &ids, &matched) != ERR_OK) {
         http_error(resp, 500, "out of memory running the query");
+        return;
+    }
+    if (pg->fmt >= OGC_CSV) {
+        send_download(resp, pg, p, o, ids, matched);
         return;
     }
     buf_t b = BUF_INIT;
