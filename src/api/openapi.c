@@ -35,6 +35,32 @@ static json_t *components(const dataset_t *ds)
         params, "f",
         param("f", "query", "Output format (default: by Accept)",
               json_pack("{s:s, s:[ss]}", "type", "string", "enum", "json", "html")));
+    json_object_set_new(
+        params, "f-items",
+        param("f", "query",
+              "Output format (default: by Accept); csv, gpkg and fgb are downloads of every "
+              "matching feature (or of limit/offset when given)",
+              json_pack("{s:s, s:[sssss]}", "type", "string", "enum", "json", "html", "csv", "gpkg",
+                        "fgb")));
+    json_object_set_new(params, "filter",
+                        param("filter", "query",
+                              "A CQL2 filter (OGC API - Features Part 3): cql2-text or cql2-json, "
+                              "over the collection's queryables",
+                              json_pack("{s:s}", "type", "string")));
+    json_object_set_new(params, "filter-lang",
+                        param("filter-lang", "query", "The encoding of filter",
+                              json_pack("{s:s, s:[ss], s:s}", "type", "string", "enum", "cql2-text",
+                                        "cql2-json", "default", "cql2-text")));
+    json_object_set_new(params, "filter-crs",
+                        param("filter-crs", "query", "CRS of the filter's geometries", crs_enum()));
+    json_object_set_new(
+        params, "sortby",
+        param("sortby", "query",
+              "Comma-separated queryables, each with + (ascending, the default) or - before it",
+              json_pack("{s:s, s:{s:s}}", "type", "array", "items", "type", "string")));
+    json_object_set_new(params, "skipGeometry",
+                        param("skipGeometry", "query", "Leave the geometries out (null)",
+                              json_pack("{s:s, s:b}", "type", "boolean", "default", 0)));
     json_object_set_new(params, "collectionId",
                         param("collectionId", "path", "A collection id",
                               json_pack("{s:s, s:o}", "type", "string", "enum", ids)));
@@ -103,8 +129,10 @@ static json_t *get(const char *id, const char *summary, json_t *params, json_t *
 
 static json_t *items_path(const layer_t *l)
 {
-    json_t *params = json_pack("[oooooooo]", ref("f"), ref("bbox"), ref("bbox-crs"), ref("crs"),
-                               ref("limit"), ref("offset"), ref("properties"), ref("datetime"));
+    json_t *params =
+        json_pack("[ooooooooooooo]", ref("f-items"), ref("bbox"), ref("bbox-crs"), ref("crs"),
+                  ref("limit"), ref("offset"), ref("properties"), ref("datetime"), ref("filter"),
+                  ref("filter-lang"), ref("filter-crs"), ref("sortby"), ref("skipGeometry"));
     for (size_t k = 0; k < l->nfields; k++) {
         const char *type = field_type_name(l->fields[k].type);
         json_array_append_new(params, param(l->fields[k].name, "query", "Equals this value",
@@ -195,6 +223,17 @@ static json_t *build(const dataset_t *ds, const char *base)
         json_object_set_new(paths, p, items_path(l));
         snprintf(p, sizeof(p), "/collections/%s/items/{featureId}", l->id);
         json_object_set_new(paths, p, item_path(l));
+        static const char *const schemas[][2] = {{"queryables", "Queryables of"},
+                                                 {"schema", "Schema of the features of"}};
+        for (size_t k = 0; k < 2; k++) {
+            char id[160], summary[300];
+            snprintf(p, sizeof(p), "/collections/%s/%s", l->id, schemas[k][0]);
+            snprintf(id, sizeof(id), "get%s_%s", k ? "Schema" : "Queryables", l->id);
+            snprintf(summary, sizeof(summary), "%s %s", schemas[k][1], l->title);
+            json_object_set_new(paths, p,
+                                get(id, summary, json_pack("[o]", ref("f")),
+                                    ok("A JSON Schema", "application/schema+json")));
+        }
     }
     const char *desc = dataset_description(ds);
     return json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3", "info",
@@ -210,7 +249,10 @@ static const char *const summaries[][2] = {
     {"/collections", "The collections"},
     {"/collections/{collectionId}", "One collection: extent, CRSs, links"},
     {"/collections/{collectionId}/items",
-     "Features: bbox, bbox-crs, crs, limit, offset, properties, property=value filters"},
+     "Features: bbox, bbox-crs, crs, limit, offset, properties, property=value filters, CQL2 "
+     "filter, sortby, skipGeometry; f=csv, gpkg, fgb downloads"},
+    {"/collections/{collectionId}/queryables", "What filter and sortby take (JSON Schema)"},
+    {"/collections/{collectionId}/schema", "The features' schema (JSON Schema)"},
     {"/collections/{collectionId}/items/{featureId}", "One feature"},
     {"/health", "Service status and data version"},
     {"/ready", "Ready for traffic: 200, or 503 while stopping"},
