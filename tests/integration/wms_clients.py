@@ -445,7 +445,7 @@ def circle_centre(alpha, p, radius=7, seed=2):
 
 
 def gdal_wms():
-    for crs in ("EPSG:3794", "EPSG:23700", "EPSG:31287", "EPSG:3035"):
+    for crs in ("EPSG:3794", "EPSG:23700", "EPSG:31287", "EPSG:31256", "EPSG:31255", "EPSG:3035"):
         gdal_wms_crs(crs)
 
 
