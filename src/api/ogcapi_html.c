@@ -235,6 +235,15 @@ void html_collection(buf_t *b, const dataset_t *ds, const layer_t *l, const html
     buf_puts(b, "</li><li>");
     snprintf(path, sizeof(path), "/collections/%s/items?f=json", l->id);
     link(b, base, path, w(h, W_AS_GEOJSON));
+    /* Downloads: the formats' own names, the same in every language. */
+    static const char *const downloads[][2] = {
+        {"csv", "CSV"}, {"gpkg", "GeoPackage"}, {"fgb", "FlatGeobuf"}};
+    buf_puts(b, "</li><li>");
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "/collections/%s/items?f=%s", l->id, downloads[i][0]);
+        if (i) buf_puts(b, " · ");
+        link(b, base, path, downloads[i][1]);
+    }
     buf_printf(b, "</li></ul><h2>%s</h2><table><tr><th>%s</th><th>%s</th></tr>", w(h, W_PROPERTIES),
                w(h, W_NAME), w(h, W_TYPE));
     for (size_t i = 0; i < l->nfields; i++) {
