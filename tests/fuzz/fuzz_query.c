@@ -41,6 +41,9 @@ static const char *const prefixes[] = {
     "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&",
     "/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=coopmap&QUERY_LAYERS=towns&",
     "/wms?",
+    "/collections/towns/items?filter=",
+    "/collections/regions/items?filter-lang=cql2-json&filter=",
+    "/collections/towns/items?f=csv&sortby=",
 };
 #define NPREFIXES (sizeof(prefixes) / sizeof(prefixes[0]))
 
