@@ -129,7 +129,8 @@ static int parse_part3(items_params_t *p, items_out_t *o)
     cql2_lang_t lang = CQL2_TEXT;
     if (p->filter_lang && strcmp(p->filter_lang, "cql2-json") == 0)
         lang = CQL2_JSON;
-    else if (p->filter_lang && strcmp(p->filter_lang, "cql2-text") != 0)
+    else if (p->filter_lang && strcmp(p->filter_lang, "cql2-text") != 0 &&
+             strcmp(p->filter_lang, "cql-text") != 0) /* the draft's name: GDAL 3.6 */
         return error_set(&p->err, ERR_INVALID, "filter-lang: cql2-text or cql2-json");
     crs_id_t fcrs = CRS_CRS84;
     if (p->filter_crs && ogc_parse_crs(p->filter_crs, &fcrs) != 0)

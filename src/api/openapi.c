@@ -47,10 +47,13 @@ static json_t *components(const dataset_t *ds)
                               "A CQL2 filter (OGC API - Features Part 3): cql2-text or cql2-json, "
                               "over the collection's queryables",
                               json_pack("{s:s}", "type", "string")));
-    json_object_set_new(params, "filter-lang",
-                        param("filter-lang", "query", "The encoding of filter",
-                              json_pack("{s:s, s:[ss], s:s}", "type", "string", "enum", "cql2-text",
-                                        "cql2-json", "default", "cql2-text")));
+    json_object_set_new(
+        params, "filter-lang",
+        param("filter-lang", "query",
+              "The encoding of filter (cql-text: the draft's name of "
+              "cql2-text, which GDAL 3.6 sends)",
+              json_pack("{s:s, s:[sss], s:s}", "type", "string", "enum", "cql2-text", "cql2-json",
+                        "cql-text", "default", "cql2-text")));
     json_object_set_new(params, "filter-crs",
                         param("filter-crs", "query", "CRS of the filter's geometries", crs_enum()));
     json_object_set_new(
