@@ -63,7 +63,6 @@ int crs_lonlat_to_laea(const double *ll, double *xy, size_t n)
 
 struct crs {
     char code[24];
-    char *name;
     pthread_mutex_t lock; /* a PJ and its context serve one thread at a time */
     PJ_CONTEXT *ctx;
     PJ *pj; /* EPSG:4326 -> the CRS, normalised to lon/lat in, easting first out */
@@ -111,7 +110,6 @@ static void crs_free(crs_t *c)
     proj_destroy(c->pj);
     proj_context_destroy(c->ctx);
     pthread_mutex_destroy(&c->lock);
-    free(c->name);
     free(c);
 }
 
@@ -136,7 +134,6 @@ static crs_t *crs_make(const char *code, error_t *err)
     c->geographic = type == PJ_TYPE_GEOGRAPHIC_2D_CRS;
     c->mercator = strcmp(code, "EPSG:3857") == 0;
     c->north_first = first_axis_north(c->ctx, crs);
-    c->name = strdup(proj_get_name(crs) ? proj_get_name(crs) : code);
     double w, s, e, n;
     c->area = (bbox_t){-180, -90, 180, 90};
     bool known = proj_get_area_of_use(c->ctx, crs, &w, &s, &e, &n, NULL) && w > -1000;
@@ -146,7 +143,7 @@ static crs_t *crs_make(const char *code, error_t *err)
     c->pj = op ? proj_normalize_for_visualization(c->ctx, op) : NULL;
     proj_destroy(op);
     proj_destroy(crs);
-    if (c->pj == NULL || c->name == NULL) {
+    if (c->pj == NULL) {
         crs_free(c);
         return error_set(err, ERR_CRS, "%s: PROJ cannot transform lon/lat to it", code), NULL;
     }
@@ -203,10 +200,6 @@ const char *crs_code(const crs_t *crs)
 {
     return crs->code;
 }
-const char *crs_name(const crs_t *crs)
-{
-    return crs->name;
-}
 bool crs_is_geographic(const crs_t *crs)
 {
     return crs->geographic;
@@ -227,11 +220,6 @@ bbox_t crs_area(const crs_t *crs)
 double crs_centre_lon(const crs_t *crs)
 {
     return crs->centre_lon;
-}
-
-double crs_unit_metres(const crs_t *crs)
-{
-    return crs->geographic ? CRS_MERC_RADIUS * DEG2RAD : 1.0;
 }
 
 static size_t transform(const crs_t *crs, PJ_DIRECTION dir, const double *in, double *out, size_t n)

@@ -62,14 +62,11 @@ const crs_t *crs_get(const char *code, error_t *err);
 void crs_registry_free(void);
 
 const char *crs_code(const crs_t *crs); /* as normalised: "EPSG:3794", "CRS:84" */
-const char *crs_name(const crs_t *crs); /* PROJ's name: "Slovenia 1996 / Slovene National Grid" */
 bool crs_is_geographic(const crs_t *crs);
 bool crs_is_web_mercator(const crs_t *crs); /* EPSG:3857: the tiles' own frame */
 /* The CRS's official axis order starts with north (latitude, northing):
  * EPSG:4326, 3035, 31287 ... WMS 1.3.0 takes BBOX in that order. */
 bool crs_northing_first(const crs_t *crs);
-/* Metres per unit at the equator: 1 for metres, 111319.49 for degrees. */
-double crs_unit_metres(const crs_t *crs);
 /* The area of use in lon/lat (the whole world if PROJ gives none, or if
  * it crosses the antimeridian). */
 bbox_t crs_area(const crs_t *crs);

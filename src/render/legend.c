@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "render/png.h"
+#include "render/render_draw.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -20,17 +21,6 @@ static bool shown(const style_layer_t *sl, const char *source, double zoom)
 {
     if (style_layer_type(sl) == STYLE_BACKGROUND || !style_layer_visible(sl, zoom)) return false;
     return source == NULL || strcmp(style_layer_source(sl), source) == 0;
-}
-
-static PangoLayout *text_layout(cairo_t *cr, const char *text)
-{
-    PangoLayout *layout = pango_cairo_create_layout(cr);
-    PangoFontDescription *fd = pango_font_description_from_string("DejaVu Sans");
-    pango_font_description_set_absolute_size(fd, FONT_PX * PANGO_SCALE);
-    pango_layout_set_font_description(layout, fd);
-    pango_font_description_free(fd);
-    pango_layout_set_text(layout, text, -1);
-    return layout;
 }
 
 static void rgba(cairo_t *cr, style_color_t c, double opacity)
@@ -84,7 +74,7 @@ static void swatch(cairo_t *cr, const style_layer_t *sl, double zoom, double x, 
         break;
     }
     case STYLE_SYMBOL: {
-        PangoLayout *l = text_layout(cr, "Aa");
+        PangoLayout *l = render_text_layout(cr, "Aa", FONT_PX);
         rgba(cr, style_color(sl, STYLE_TEXT_COLOR, zoom, NULL, NULL), 1);
         cairo_move_to(cr, x, y);
         pango_cairo_show_layout(cr, l);
@@ -106,7 +96,7 @@ int render_legend(const style_t *style, const char *source, double zoom, unsigne
     for (size_t i = 0; i < style_layer_count(style) && rows < MAX_ROWS; i++) {
         const style_layer_t *sl = style_layer(style, i);
         if (!shown(sl, source, zoom)) continue;
-        PangoLayout *l = text_layout(pcr, style_layer_id(sl));
+        PangoLayout *l = render_text_layout(pcr, style_layer_id(sl), FONT_PX);
         int w, h;
         pango_layout_get_pixel_size(l, &w, &h);
         g_object_unref(l);
@@ -129,7 +119,7 @@ int render_legend(const style_t *style, const char *source, double zoom, unsigne
         const style_layer_t *sl = style_layer(style, i);
         if (!shown(sl, source, zoom)) continue;
         swatch(cr, sl, zoom, 4, y + (ROW - SWATCH) / 2);
-        PangoLayout *l = text_layout(cr, style_layer_id(sl));
+        PangoLayout *l = render_text_layout(cr, style_layer_id(sl), FONT_PX);
         cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
         cairo_move_to(cr, SWATCH + 8, y + 2);
         pango_cairo_show_layout(cr, l);

@@ -4,6 +4,7 @@
 #define COOPMAP_RENDER_DRAW_H
 
 #include <cairo.h>
+#include <pango/pangocairo.h>
 
 #include "render/render.h"
 
@@ -18,5 +19,9 @@ void render_draw(cairo_t *cr, const render_view_t *v, const style_t *style, data
  * labels): an overlay such as the ties of a network made for a request. */
 void render_draw_layer(cairo_t *cr, const render_view_t *v, const style_t *style,
                        const layer_t *data);
+
+/* A layout of text in DejaVu Sans at size px, for map furniture and
+ * legends (not labels: render_labels.h); the caller unrefs it. */
+PangoLayout *render_text_layout(cairo_t *cr, const char *text, double size);
 
 #endif

@@ -988,15 +988,22 @@ static void cache_destroy(void *obj)
     free(c);
 }
 
-static zoom_state_t *cached(label_cache_t *c, int z)
+/* A reference to st (NULL passes), now the most recently used. Under
+ * lru_lock. */
+static zoom_state_t *hold(zoom_state_t *st)
 {
-    pthread_mutex_lock(&lru_lock);
-    zoom_state_t *st = c->zoom[z];
     if (st) {
         st->refs++;
         lru_unlink(st);
         lru_front(st);
     }
+    return st;
+}
+
+static zoom_state_t *cached(label_cache_t *c, int z)
+{
+    pthread_mutex_lock(&lru_lock);
+    zoom_state_t *st = hold(c->zoom[z]);
     pthread_mutex_unlock(&lru_lock);
     return st;
 }
@@ -1038,11 +1045,7 @@ static zoom_state_t *cached_crs(label_cache_t *c, const render_view_t *v)
     zoom_state_t *st = NULL;
     for (int k = CRS_SLOT0; k < CRS_SLOT0 + CRS_STATES && st == NULL; k++)
         if (same_frame(c->zoom[k], v)) st = c->zoom[k];
-    if (st) {
-        st->refs++;
-        lru_unlink(st);
-        lru_front(st);
-    }
+    hold(st);
     pthread_mutex_unlock(&lru_lock);
     return st;
 }

@@ -37,9 +37,7 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
     return CAIRO_STATUS_SUCCESS;
 }
 
-/* A layout for the map furniture's text (scale bar, attribution); the
- * caller unrefs it. */
-static PangoLayout *furniture_text(cairo_t *cr, const char *text, double size)
+PangoLayout *render_text_layout(cairo_t *cr, const char *text, double size)
 {
     PangoLayout *layout = pango_cairo_create_layout(cr);
     PangoFontDescription *fd = pango_font_description_from_string("DejaVu Sans");
@@ -52,7 +50,7 @@ static PangoLayout *furniture_text(cairo_t *cr, const char *text, double size)
 
 static void text_at(cairo_t *cr, const char *text, double size, double x, double y, bool right)
 {
-    PangoLayout *layout = furniture_text(cr, text, size);
+    PangoLayout *layout = render_text_layout(cr, text, size);
     int w, h;
     pango_layout_get_pixel_size(layout, &w, &h);
     double left = right ? x - w : x, top = y - h;
@@ -91,7 +89,7 @@ static void scale_bar(cairo_t *cr, const render_view_t *v)
         snprintf(label, sizeof(label), "%g km", len / 1000);
     else
         snprintf(label, sizeof(label), "%g m", len);
-    PangoLayout *layout = furniture_text(cr, label, 11);
+    PangoLayout *layout = render_text_layout(cr, label, 11);
     cairo_move_to(cr, x + 4, y - 18);
     pango_cairo_show_layout(cr, layout);
     g_object_unref(layout);
