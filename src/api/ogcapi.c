@@ -193,6 +193,22 @@ void ogc_end(ogc_page_t *page)
 
 /* --- landing page, conformance, collections ------------------------------- */
 
+/* rel=enclosure links to the layer's CSV, GeoPackage and FlatGeobuf. */
+static void add_downloads(json_t *links, const char *base, const layer_t *layer)
+{
+    static const struct {
+        const char *f, *type, *what;
+    } downloads[] = {{"csv", "text/csv", "CSV"},
+                     {"gpkg", "application/geopackage+sqlite3", "GeoPackage"},
+                     {"fgb", "application/flatgeobuf", "FlatGeobuf"}};
+    for (size_t i = 0; i < sizeof(downloads) / sizeof(downloads[0]); i++) {
+        char path[192], title[192];
+        snprintf(path, sizeof(path), "/collections/%s/items?f=%s", layer->id, downloads[i].f);
+        snprintf(title, sizeof(title), "%s as %s", layer->id, downloads[i].what);
+        ogc_add_link(links, base, path, "enclosure", downloads[i].type, title);
+    }
+}
+
 void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
 {
     ogc_page_t pg;
@@ -223,6 +239,8 @@ void ogcapi_landing(const http_request_t *req, http_response_t *resp, void *ctx)
                  "Tile matrix sets");
     ogc_add_link(links, pg.base, "/styles", "http://www.opengis.net/def/rel/ogc/1.0/styles",
                  "application/json", "Map styles");
+    for (size_t i = 0; i < dataset_layer_count(pg.ds); i++)
+        add_downloads(links, pg.base, dataset_layer(pg.ds, i));
     const char *desc = dataset_description(pg.ds), *attr = dataset_attribution(pg.ds);
     json_t *obj = json_pack("{s:s, s:s, s:s, s:o}", "title", dataset_title(pg.ds), "description",
                             desc ? desc : "", "attribution", attr ? attr : "", "links", links);
@@ -300,15 +318,7 @@ static json_t *ogc_collection_json(const layer_t *layer, const char *base)
                  "Schema of the features");
     ogc_add_link(links, base, path, "http://www.opengis.net/def/rel/ogc/1.0/schema",
                  "application/schema+json", "Schema of the features");
-    static const struct {
-        const char *f, *type, *title;
-    } downloads[] = {{"csv", "text/csv", "Download as CSV"},
-                     {"gpkg", "application/geopackage+sqlite3", "Download as GeoPackage"},
-                     {"fgb", "application/flatgeobuf", "Download as FlatGeobuf"}};
-    for (size_t i = 0; i < sizeof(downloads) / sizeof(downloads[0]); i++) {
-        snprintf(path, sizeof(path), "/collections/%s/items?f=%s", layer->id, downloads[i].f);
-        ogc_add_link(links, base, path, "enclosure", downloads[i].type, downloads[i].title);
-    }
+    add_downloads(links, base, layer);
     snprintf(path, sizeof(path), "/collections/%s/tiles", layer->id);
     ogc_add_link(links, base, path, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                  "application/json", "Vector tiles of this collection");

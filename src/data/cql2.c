@@ -370,6 +370,7 @@ static int bind(binder_t *b, cnode_t *n)
     vtype_t t[1002];
     if (n->kind == C_AND || n->kind == C_OR || n->kind == C_NOT) {
         for (size_t i = 0; i < n->nkids; i++) {
+            if (n->kids[i]->kind == V_BOOLEAN) n->kids[i]->kind = C_BOOL; /* true, false */
             if (is_value(n->kids[i]))
                 return bfail(b, n->kids[i], "a value where a predicate belongs%s%s", NULL, NULL);
             if (bind(b, n->kids[i]) != ERR_OK) return b->err->code;
@@ -421,6 +422,7 @@ int cql2_parse(const char *text, cql2_lang_t lang, const layer_t *layer, crs_id_
     if (root == NULL)
         return err->code != ERR_OK ? err->code : error_set(err, ERR_INVALID, "filter: empty");
     binder_t bd = {layer, err};
+    if (root->kind == V_BOOLEAN) root->kind = C_BOOL; /* filter=true */
     if (is_value(root)) {
         bfail(&bd, root, "the filter is a value, not a predicate%s%s", NULL, NULL);
     } else if (bind(&bd, root) == ERR_OK) {

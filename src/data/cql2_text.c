@@ -575,7 +575,7 @@ static cnode_t *predicate(parser_t *ps)
         const char *p = ps->p;
         while (isspace((unsigned char)*p))
             p++;
-        if (!strchr("=<>", *p) && strncasecmp(p, "IS", 2) != 0) {
+        if ((*p == '\0' || !strchr("=<>", *p)) && strncasecmp(p, "IS", 2) != 0) {
             cnode_t *n = cnode_new(ps->b, C_BOOL, pos);
             if (n) n->b = is_kw(ps, "TRUE");
             next(ps);

@@ -264,7 +264,10 @@ int export_file(const layer_t *layer, const uint32_t *ids, size_t n, const bool 
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, 4326);
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER); /* lon, lat */
-    OGRLayerH ol = GDALDatasetCreateLayer(ds, layer->id, srs, ogr_type(layer->geom_type), NULL);
+    /* FlatGeobuf's spatial index would sort the features along a curve:
+     * a download keeps the order asked for (sortby). */
+    char *options[] = {fmt == EXPORT_FGB ? "SPATIAL_INDEX=NO" : NULL, NULL};
+    OGRLayerH ol = GDALDatasetCreateLayer(ds, layer->id, srs, ogr_type(layer->geom_type), options);
     OSRRelease(srs);
     bool ok = ol && add_fields(ol, layer, fields);
     if (ok && fmt == EXPORT_GPKG) GDALDatasetStartTransaction(ds, FALSE);

@@ -78,6 +78,17 @@ static bool point_touches(const geom_t *g, const double *p)
     return on_edge(g, p) || geom_contains_point(g, p[0], p[1]);
 }
 
+/* Does a part of a start inside polygon(s) b? */
+static bool part_inside(const geom_t *a, const geom_t *b)
+{
+    if (!areal(b)) return false;
+    for (uint32_t p = 0; p < a->nparts; p++) {
+        const double *v = a->ll + 2 * (size_t)a->part_start[p];
+        if (geom_contains_point(b, v[0], v[1])) return true;
+    }
+    return false;
+}
+
 bool geom_intersects(const geom_t *a, const geom_t *b)
 {
     if (!bbox_intersects(a->bbox, b->bbox)) return false;
@@ -88,9 +99,9 @@ bool geom_intersects(const geom_t *a, const geom_t *b)
         return false;
     }
     if (any_edge_pair(a, b)) return true;
-    /* No edges meet: one lies wholly inside the other, or they are apart. */
-    return (areal(b) && a->npoints && geom_contains_point(b, a->ll[0], a->ll[1])) ||
-           (areal(a) && b->npoints && geom_contains_point(a, b->ll[0], b->ll[1]));
+    /* No edges meet: each part of one lies wholly inside the other, or
+     * apart from it; a vertex of each part tells which. */
+    return part_inside(a, b) || part_inside(b, a);
 }
 
 /* Edges of a that cross b's edges properly (not merely touching). */

@@ -42,7 +42,8 @@ check "/api documents the towns' country filter" test "$(json "[p['name'] for p 
 
 # --- landing, conformance, collections --------------------------------------
 http GET /
-check "landing links" test "$(json "sorted(l['rel'].split('/')[-1] for l in d['links'])")" = "['alternate', 'conformance', 'data', 'self', 'service-desc', 'service-doc', 'styles', 'tilesets-map', 'tiling-schemes']"
+check "landing links" test "$(json "sorted(l['rel'].split('/')[-1] for l in d['links'] if l['rel'] != 'enclosure')")" = "['alternate', 'conformance', 'data', 'self', 'service-desc', 'service-doc', 'styles', 'tilesets-map', 'tiling-schemes']"
+check "landing links three downloads per collection" test "$(json "len([l for l in d['links'] if l['rel'] == 'enclosure'])")" = 18
 check "landing carries the attribution" bash -c "grep -q EuroGeographics '$WORK/body'"
 http GET / -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
 check "a browser gets HTML" test "$(header Content-Type)" = "text/html; charset=utf-8"

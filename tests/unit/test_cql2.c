@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "data/cql2.h"
+#include "data/geom.h"
 #include "data/layer.h"
 #include "testutil.h"
 
@@ -83,6 +84,10 @@ static void test_logic(void **state)
     assert_int_equal(run("n NOT IN (5, 18)", CQL2_TEXT), 0x8 | 0x10);
     assert_int_equal(run("TRUE AND (n < 1 OR FALSE)", CQL2_TEXT), 0x8);
     assert_int_equal(run("n = n", CQL2_TEXT), 0x1 | 0x2 | 0x8 | 0x10); /* property-property */
+    assert_int_equal(run("TRUE", CQL2_TEXT), 0x1f); /* a literal as the whole filter */
+    assert_int_equal(run("n > 5 OR FALSE", CQL2_TEXT), 0x2 | 0x10);
+    assert_int_equal(run("true", CQL2_JSON), 0x1f);
+    assert_int_equal(run("{\"op\":\"not\",\"args\":[false]}", CQL2_JSON), 0x1f);
 }
 
 static void test_strings(void **state)
@@ -115,6 +120,13 @@ static void test_spatial(void **state)
             "15.9 46.4, 15.9 46.5, 15.8 46.5, 15.8 46.4))))",
             CQL2_TEXT),
         0x2 | 0x8);
+    /* a later part of a literal holds the point (the first is far away) */
+    assert_int_equal(run("S_INTERSECTS(BBOX(15.8, 46.4, 15.9, 46.5), geometry)", CQL2_TEXT), 0x2);
+    assert_int_equal(
+        run("S_CONTAINS(MULTIPOLYGON(((0 0, 1 0, 1 1, 0 1, 0 0)), ((15.8 46.4, 15.9 46.4, 15.9 "
+            "46.5, 15.8 46.5, 15.8 46.4))), geometry)",
+            CQL2_TEXT),
+        0x2);
     assert_int_equal(run("S_CONTAINS(BBOX(15, 46, 17, 47), geometry) AND n > 6", CQL2_TEXT),
                      0x2 | 0x10);
     bbox_t box;
@@ -203,12 +215,48 @@ static void test_errors(void **state)
     free(many);
 }
 
+static geom_t *polygon_parts(const double *const *rings, uint32_t nrings)
+{
+    geom_t *g = geom_create(GEOM_MULTIPOLYGON, 5 * nrings, nrings, nrings);
+    for (uint32_t r = 0; r < nrings; r++) {
+        memcpy(g->ll + 10 * r, rings[r], 10 * sizeof(double));
+        g->part_start[r] = 5 * r;
+        g->poly_start[r] = r;
+    }
+    geom_update_bbox(g);
+    return g;
+}
+
+/* Polygons and lines against multi-part literals: a part that lies
+ * wholly inside, with no edges meeting, counts wherever it comes. */
+static void test_parts_inside(void **state)
+{
+    (void)state;
+    static const double big[] = {10, 10, 20, 10, 20, 20, 10, 20, 10, 10};
+    static const double far[] = {0, 0, 1, 0, 1, 1, 0, 1, 0, 0};
+    static const double small[] = {14, 14, 15, 14, 15, 15, 14, 15, 14, 14};
+    const double *one[] = {big}, *two[] = {far, small}, *swapped[] = {small, far};
+    geom_t *a = polygon_parts(one, 1), *b = polygon_parts(two, 2), *c = polygon_parts(swapped, 2);
+    assert_true(geom_intersects(a, b) && geom_intersects(b, a));
+    assert_true(geom_intersects(a, c) && geom_intersects(c, a));
+    geom_t *line = geom_create(GEOM_MULTILINESTRING, 4, 2, 0);
+    double xy[] = {0, 0, 1, 1, 14, 14.5, 15, 14.5};
+    memcpy(line->ll, xy, sizeof(xy));
+    line->part_start[1] = 2;
+    geom_update_bbox(line);
+    assert_true(geom_intersects(a, line) && geom_intersects(line, a));
+    geom_destroy(a);
+    geom_destroy(b);
+    geom_destroy(c);
+    geom_destroy(line);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logic),   cmocka_unit_test(test_strings),
         cmocka_unit_test(test_spatial), cmocka_unit_test(test_json_agrees),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),  cmocka_unit_test(test_parts_inside),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
