@@ -192,7 +192,12 @@ void fuzz_request(const http_config_t *cfg, const char *method, const char *vers
         fuzz_fail("http_offline failed (out of memory?)");
     if (r.status >= 500 || r.status < 100)
         fuzz_fail("%s %s: status %d: %.300s", method, target, r.status, r.body ? r.body : "");
-    bool wms = strncmp(target, "/wms", 4) == 0 && (target[4] == '\0' || target[4] == '?');
+    /* A target the request line cannot carry (spaces, control bytes, a
+     * fragment) is refused before any route is known: JSON, as always. */
+    bool plain = true;
+    for (const unsigned char *c = (const unsigned char *)target; *c && plain; c++)
+        plain = *c > ' ' && *c != 0x7f && *c != '#';
+    bool wms = plain && strncmp(target, "/wms", 4) == 0 && (target[4] == '\0' || target[4] == '?');
     if (r.status >= 400 && wms)
         check_wms_error(&r);
     else if (r.status >= 400)
