@@ -144,7 +144,7 @@ int render_static(const render_view_t *v, const style_t *style, dataset_t *ds,
     sink_t sink = {0};
     cairo_surface_t *surface = make_surface(v, format, &sink);
     cairo_t *cr = cairo_create(surface);
-    if (!opt->style_hidden) render_draw(cr, v, style, ds, &opt->select);
+    render_draw(cr, v, style, ds, &opt->select);
     if (opt->overlay) render_draw_layer(cr, v, opt->overlay->style, opt->overlay->data);
     cairo_scale(cr, v->scale, v->scale); /* the furniture is laid out in CSS pixels */
     if (!opt->bare) {

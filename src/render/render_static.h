@@ -25,7 +25,6 @@ typedef struct render_options {
     bool north_arrow;
     bool bare;              /* no scale bar, attribution or arrow: WMS images, cut into tiles */
     render_select_t select; /* which of the style's layers, what background */
-    bool style_hidden;      /* draw the overlay alone */
 } render_options_t;
 
 /* Renders the view as opt says; *out is malloc'd (the caller frees). */
