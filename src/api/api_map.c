@@ -88,11 +88,20 @@ void api_map_queue(http_response_t *resp, map_job_t *job)
 }
 
 /* Exactly `want` finite numbers. */
-static int numbers(const char *text, double *v, int want)
+int api_finite_numbers(const char *text, double *v, int want)
 {
-    if (http_parse_numbers(text, v, want) != want) return -1;
+    if (text == NULL || http_parse_numbers(text, v, want) != want) return -1;
     for (int i = 0; i < want; i++)
         if (!isfinite(v[i])) return -1;
+    return 0;
+}
+
+int api_whole(const char *text, int lo, int hi, int *out)
+{
+    char *end;
+    long v = text && *text ? strtol(text, &end, 10) : 0;
+    if (text == NULL || *text == '\0' || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (int)v;
     return 0;
 }
 
@@ -100,13 +109,11 @@ static int size_param(const http_request_t *req, const char *name, int def, int 
                       http_response_t *resp)
 {
     const char *text = http_request_query(req, name);
-    char *end;
-    long v = text ? strtol(text, &end, 10) : def;
-    if (text && (*text == '\0' || *end != '\0' || v < 1 || v > MAX_PX)) {
+    *out = def;
+    if (text && api_whole(text, 1, MAX_PX, out) != 0) {
         http_error(resp, 400, "%s: must be a whole number of pixels, 1..%d", name, MAX_PX);
         return -1;
     }
-    *out = (int)v;
     return 0;
 }
 
@@ -134,7 +141,7 @@ static int parse_view(const http_request_t *req, http_response_t *resp, void *ct
             http_error(resp, 400, "crs: %s", err.message);
             return -1;
         }
-        if (!bbox || numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3]) {
+        if (!bbox || api_finite_numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3]) {
             http_error(resp, 400,
                        "with crs, give bbox=minx,miny,maxx,maxy in its units, "
                        "easting first, min < max");
@@ -150,8 +157,8 @@ static int parse_view(const http_request_t *req, http_response_t *resp, void *ct
         return 0;
     }
     if (bbox) {
-        if (numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 ||
-            b[1] < -CRS_MERC_MAX_LAT || b[3] > CRS_MERC_MAX_LAT) {
+        if (api_finite_numbers(bbox, b, 4) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 ||
+            b[2] > 180 || b[1] < -CRS_MERC_MAX_LAT || b[3] > CRS_MERC_MAX_LAT) {
             http_error(resp, 400,
                        "bbox: want west,south,east,north in degrees, west < east, "
                        "south < north");
@@ -162,8 +169,8 @@ static int parse_view(const http_request_t *req, http_response_t *resp, void *ct
     }
     char *end = NULL;
     zoom = zt ? strtod(zt, &end) : -1;
-    if (!center || numbers(center, c, 2) || fabs(c[0]) > 180 || fabs(c[1]) > CRS_MERC_MAX_LAT ||
-        !zt || *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
+    if (!center || api_finite_numbers(center, c, 2) || fabs(c[0]) > 180 ||
+        fabs(c[1]) > CRS_MERC_MAX_LAT || !zt || *end != '\0' || !(zoom >= 0 && zoom <= max_zoom)) {
         http_error(resp, 400,
                    "give bbox=west,south,east,north, or center=lon,lat and "
                    "zoom=0..%d",

@@ -27,6 +27,13 @@ typedef struct map_job {
     const char *sources[API_MAP_MAX_SOURCES + 1];
 } map_job_t;
 
+/* Exactly want finite numbers in text ("1,2,3,4"): 0, or -1 (also for
+ * NULL). For the map parameters of /map.* and WMS. */
+int api_finite_numbers(const char *text, double *v, int want);
+
+/* A whole number lo..hi in text: 0, or -1 (also for NULL or ""). */
+int api_whole(const char *text, int lo, int hi, int *out);
+
 /* A job with the app's tiles and a reference to its dataset, the rest
  * zero; NULL when out of memory (after a 503 in resp). */
 map_job_t *api_map_job(http_response_t *resp, void *ctx);

@@ -257,21 +257,7 @@ void html_collection(buf_t *b, const dataset_t *ds, const layer_t *l, const html
 
 static void value_text(buf_t *b, const field_t *field, const value_t *v)
 {
-    if (v->is_null) return;
-    switch (field->type) {
-    case FIELD_INTEGER:
-        buf_printf(b, "%" PRId64, v->u.i);
-        break;
-    case FIELD_REAL:
-        geojson_number(b, v->u.r);
-        break;
-    case FIELD_STRING:
-        html_escape(b, v->u.s);
-        break;
-    case FIELD_BOOLEAN:
-        buf_puts(b, v->u.i ? "true" : "false");
-        break;
-    }
+    if (!v->is_null) geojson_value_as(b, field->type, v, html_escape);
 }
 
 static void feature_link(buf_t *b, const layer_t *l, const feature_t *f, const char *base)

@@ -149,24 +149,6 @@ static int take_param(const char *name, const char *value, void *arg)
     return 0;
 }
 
-/* Exactly want finite numbers. */
-static int numbers(const char *text, double *v, int want)
-{
-    if (text == NULL || http_parse_numbers(text, v, want) != want) return -1;
-    for (int k = 0; k < want; k++)
-        if (!isfinite(v[k])) return -1;
-    return 0;
-}
-
-static int pixels(const char *text, int *out)
-{
-    char *end;
-    long v = text && *text ? strtol(text, &end, 10) : -1;
-    if (text == NULL || *text == '\0' || *end != '\0' || v < 1 || v > API_MAP_MAX_PX) return -1;
-    *out = (int)v;
-    return 0;
-}
-
 bool wms_layer_known(dataset_t *ds, const char *name)
 {
     network_model_t model;
@@ -261,7 +243,7 @@ static int parse_crs_bbox(const wms_params_t *p, http_response_t *resp, wms_map_
         wms_exception(resp, m->v111, "MissingParameterValue", "BBOX is missing");
         return -1;
     }
-    if (numbers(p->bbox, b, 4) != 0 || b[0] >= b[2] || b[1] >= b[3]) {
+    if (api_finite_numbers(p->bbox, b, 4) != 0 || b[0] >= b[2] || b[1] >= b[3]) {
         wms_exception(resp, m->v111, "InvalidParameterValue",
                       "BBOX: want minx,miny,maxx,maxy (four numbers, min < max)");
         return -1;
@@ -281,7 +263,8 @@ int wms_parse_map(const wms_params_t *p, http_response_t *resp, void *ctx, datas
         wms_exception(resp, m->v111, "MissingParameterValue", "WIDTH and HEIGHT are needed");
         return -1;
     }
-    if (pixels(p->width, &m->width) || pixels(p->height, &m->height) ||
+    if (api_whole(p->width, 1, API_MAP_MAX_PX, &m->width) ||
+        api_whole(p->height, 1, API_MAP_MAX_PX, &m->height) ||
         (double)m->width * m->height > app_limits(ctx)->max_map_pixels) {
         wms_exception(resp, m->v111, "InvalidParameterValue",
                       "WIDTH, HEIGHT: whole numbers of pixels, 1..%d each, at most %.0f in all",

@@ -160,23 +160,19 @@ static void write_json(buf_t *b, const hit_t *hits, size_t n, network_t *net)
     buf_puts(b, "]}");
 }
 
+static void quoted(buf_t *b, const char *s)
+{
+    buf_printf(b, "'%s'", s);
+}
+
+/* Field k of f for the HTML or the text answer (nulls: empty, NULL). */
 static void value_text(buf_t *b, const layer_t *l, const feature_t *f, size_t k, bool html)
 {
     const value_t *v = &f->values[k];
-    if (v->is_null) {
+    if (v->is_null)
         buf_puts(b, html ? "" : "NULL");
-    } else if (l->fields[k].type == FIELD_STRING) {
-        if (html)
-            wms_xml(b, v->u.s);
-        else
-            buf_printf(b, "'%s'", v->u.s);
-    } else if (l->fields[k].type == FIELD_REAL) {
-        buf_printf(b, "%.10g", v->u.r);
-    } else if (l->fields[k].type == FIELD_BOOLEAN) {
-        buf_puts(b, v->u.i ? "true" : "false");
-    } else {
-        buf_printf(b, "%lld", (long long)v->u.i);
-    }
+    else
+        geojson_value_as(b, l->fields[k].type, v, html ? wms_xml : quoted);
 }
 
 static void write_text(buf_t *b, const hit_t *hits, size_t n, network_t *net, bool html)
@@ -300,15 +296,6 @@ static int parse_format(const char *f, info_format_t *out)
     return -1;
 }
 
-static int whole(const char *text, int lo, int hi, int *out)
-{
-    char *end;
-    long v = text && *text ? strtol(text, &end, 10) : lo - 1;
-    if (text == NULL || *text == '\0' || *end != '\0' || v < lo || v > hi) return -1;
-    *out = (int)v;
-    return 0;
-}
-
 /* QUERY_LAYERS: each among LAYERS (the root stands for its collections)
  * and queryable (a collection). */
 static int parse_query_layers(const wms_params_t *p, http_response_t *resp, info_job_t *j)
@@ -380,13 +367,13 @@ void wms_feature_info(const wms_params_t *p, http_response_t *resp, void *ctx)
                       v111 ? "Y" : "J");
         goto fail;
     }
-    if (whole(ti, 0, j->m.width - 1, &j->i) || whole(tj, 0, j->m.height - 1, &j->j)) {
+    if (api_whole(ti, 0, j->m.width - 1, &j->i) || api_whole(tj, 0, j->m.height - 1, &j->j)) {
         wms_exception(resp, v111, "InvalidPoint", "%s, %s: a pixel of the map, 0..%d, 0..%d",
                       v111 ? "X" : "I", v111 ? "Y" : "J", j->m.width - 1, j->m.height - 1);
         goto fail;
     }
     j->count = 1;
-    if (p->feature_count && whole(p->feature_count, 1, MAX_FEATURE_COUNT, &j->count)) {
+    if (p->feature_count && api_whole(p->feature_count, 1, MAX_FEATURE_COUNT, &j->count)) {
         wms_exception(resp, v111, "InvalidParameterValue", "FEATURE_COUNT: 1..%d",
                       MAX_FEATURE_COUNT);
         goto fail;

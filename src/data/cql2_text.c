@@ -160,24 +160,6 @@ static bool enter(parser_t *ps)
 
 /* --- geometry literals ---------------------------------------------------- */
 
-typedef struct coords {
-    double *xy;
-    uint32_t *parts, *polys;
-    size_t n, nparts, npolys, cap, pcap, ycap;
-} coords_t;
-
-static bool grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap * 2 : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (q == NULL) return false;
-    *p = q, *cap = c;
-    return true;
-}
-
 static bool number(parser_t *ps, double *v)
 {
     if (ps->tok.kind != T_NUMBER) return fail(ps, "expected a number"), false;
@@ -187,28 +169,24 @@ static bool number(parser_t *ps, double *v)
 }
 
 /* "x y" (a third number, Z, is refused). */
-static bool point(parser_t *ps, coords_t *c)
+static bool point(parser_t *ps, geom_builder_t *c)
 {
     double x, y;
     if (!number(ps, &x) || !number(ps, &y)) return false;
     if (ps->tok.kind == T_NUMBER) return fail(ps, "only 2D coordinates"), false;
-    if (c->n >= 1000000 || !grow((void **)&c->xy, &c->cap, c->n + 1, 2 * sizeof(double)))
+    double xy[2] = {x, y};
+    if (c->n >= 1000000 || !geom_builder_points(c, xy, 1))
         return fail(ps, "too many coordinates"), false;
-    c->xy[2 * c->n] = x, c->xy[2 * c->n + 1] = y;
-    c->n++;
     return true;
 }
 
-static bool start_part(parser_t *ps, coords_t *c)
+static bool start_part(parser_t *ps, geom_builder_t *c)
 {
-    if (!grow((void **)&c->parts, &c->pcap, c->nparts + 1, sizeof(uint32_t)))
-        return fail(ps, "out of memory"), false;
-    c->parts[c->nparts++] = (uint32_t)c->n;
-    return true;
+    return geom_builder_part(c) || (fail(ps, "out of memory"), false);
 }
 
 /* "(x y, x y, ...)", a ring closed if it is not; at least min points. */
-static bool point_list(parser_t *ps, coords_t *c, size_t min, bool ring)
+static bool point_list(parser_t *ps, geom_builder_t *c, size_t min, bool ring)
 {
     if (!expect(ps, "(", "expected '(' before coordinates") || !start_part(ps, c)) return false;
     size_t first = c->n;
@@ -219,21 +197,17 @@ static bool point_list(parser_t *ps, coords_t *c, size_t min, bool ring)
     next(ps);
     if (ring && (c->xy[2 * first] != c->xy[2 * (c->n - 1)] ||
                  c->xy[2 * first + 1] != c->xy[2 * (c->n - 1) + 1])) {
-        if (!grow((void **)&c->xy, &c->cap, c->n + 1, 2 * sizeof(double)))
-            return fail(ps, "out of memory"), false;
-        c->xy[2 * c->n] = c->xy[2 * first], c->xy[2 * c->n + 1] = c->xy[2 * first + 1];
-        c->n++;
+        double start[2] = {c->xy[2 * first], c->xy[2 * first + 1]}; /* (xy may move) */
+        if (!geom_builder_points(c, start, 1)) return fail(ps, "out of memory"), false;
     }
     if (c->n - first < min)
         return fail(ps, ring ? "a ring needs 3 points" : "a line needs 2 points"), false;
     return true;
 }
 
-static bool polygon_body(parser_t *ps, coords_t *c)
+static bool polygon_body(parser_t *ps, geom_builder_t *c)
 {
-    if (!grow((void **)&c->polys, &c->ycap, c->npolys + 1, sizeof(uint32_t)))
-        return fail(ps, "out of memory"), false;
-    c->polys[c->npolys++] = (uint32_t)c->nparts;
+    if (!geom_builder_poly(c)) return fail(ps, "out of memory"), false;
     if (!expect(ps, "(", "expected '(' before a polygon's rings")) return false;
     do {
         if (c->nparts > c->polys[c->npolys - 1] && !expect(ps, ",", "expected ',' or ')'"))
@@ -245,7 +219,7 @@ static bool polygon_body(parser_t *ps, coords_t *c)
 }
 
 /* MULTIPOINT takes "(1 2, 3 4)" and "((1 2), (3 4))". */
-static bool multipoint_body(parser_t *ps, coords_t *c)
+static bool multipoint_body(parser_t *ps, geom_builder_t *c)
 {
     if (!expect(ps, "(", "expected '('")) return false;
     do {
@@ -256,19 +230,6 @@ static bool multipoint_body(parser_t *ps, coords_t *c)
     } while (!is_punct(ps, ")"));
     next(ps);
     return true;
-}
-
-static geom_t *make_geom(geom_type_t type, coords_t *c)
-{
-    bool area = type == GEOM_POLYGON || type == GEOM_MULTIPOLYGON;
-    bool pts = type == GEOM_POINT || type == GEOM_MULTIPOINT;
-    geom_t *g = geom_create(type, (uint32_t)c->n, pts ? 0 : (uint32_t)c->nparts,
-                            area ? (uint32_t)c->npolys : 0);
-    if (g == NULL) return NULL;
-    memcpy(g->ll, c->xy, 2 * c->n * sizeof(double));
-    if (!pts) memcpy(g->part_start, c->parts, c->nparts * sizeof(uint32_t));
-    if (area) memcpy(g->poly_start, c->polys, c->npolys * sizeof(uint32_t));
-    return g;
 }
 
 static const struct {
@@ -288,7 +249,7 @@ static bool geometry_keyword(const parser_t *ps)
     return is_kw(ps, "BBOX") || is_kw(ps, "GEOMETRYCOLLECTION") || is_kw(ps, "ENVELOPE");
 }
 
-static bool wkt_body(parser_t *ps, geom_type_t type, coords_t *c)
+static bool wkt_body(parser_t *ps, geom_type_t type, geom_builder_t *c)
 {
     switch (type) {
     case GEOM_POINT:
@@ -317,7 +278,7 @@ static bool wkt_body(parser_t *ps, geom_type_t type, coords_t *c)
 }
 
 /* BBOX(minx, miny, maxx, maxy) (or the 6-number 3D form) as a polygon. */
-static bool bbox_body(parser_t *ps, coords_t *c)
+static bool bbox_body(parser_t *ps, geom_builder_t *c)
 {
     double v[6];
     int n = 0;
@@ -333,12 +294,8 @@ static bool bbox_body(parser_t *ps, coords_t *c)
     if (x0 > x1 || y0 > y1) return fail(ps, "BBOX: min > max"), false;
     next(ps);
     double ring[10] = {x0, y0, x1, y0, x1, y1, x0, y1, x0, y0};
-    if (!start_part(ps, c) || !grow((void **)&c->xy, &c->cap, 5, 2 * sizeof(double)) ||
-        !grow((void **)&c->polys, &c->ycap, 1, sizeof(uint32_t)))
+    if (!geom_builder_poly(c) || !start_part(ps, c) || !geom_builder_points(c, ring, 5))
         return fail(ps, "out of memory"), false;
-    memcpy(c->xy, ring, sizeof(ring));
-    c->n = 5;
-    c->polys[c->npolys++] = 0;
     return true;
 }
 
@@ -352,11 +309,11 @@ static cnode_t *geometry(parser_t *ps)
     if (!bbox && (is_kw(ps, "GEOMETRYCOLLECTION") || is_kw(ps, "ENVELOPE")))
         return fail(ps, "GEOMETRYCOLLECTION and ENVELOPE are not supported; use BBOX");
     next(ps);
-    coords_t c = {0};
+    geom_builder_t c = {0};
     cnode_t *n = NULL;
     if ((bbox ? bbox_body(ps, &c) : wkt_body(ps, type, &c)) &&
         (n = cnode_new(ps->b, V_GEOM, pos)) != NULL) {
-        n->g = make_geom(type, &c);
+        n->g = geom_builder_finish(&c, type);
         if (n->g == NULL) {
             cnode_free(n);
             n = fail(ps, "out of memory");
@@ -364,9 +321,7 @@ static cnode_t *geometry(parser_t *ps)
             cql2_geom_to_lonlat(n->g, ps->crs);
         }
     }
-    free(c.xy);
-    free(c.parts);
-    free(c.polys);
+    geom_builder_free(&c);
     return n;
 }
 

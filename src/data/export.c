@@ -93,26 +93,6 @@ static void wkt(buf_t *b, const geom_t *g)
     }
 }
 
-static void csv_value(buf_t *b, const layer_t *layer, const feature_t *f, size_t k)
-{
-    const value_t *v = &f->values[k];
-    if (v->is_null) return;
-    switch (layer->fields[k].type) {
-    case FIELD_STRING:
-        csv_text(b, v->u.s);
-        return;
-    case FIELD_REAL:
-        geojson_number(b, v->u.r);
-        return;
-    case FIELD_BOOLEAN:
-        buf_puts(b, v->u.i ? "true" : "false");
-        return;
-    case FIELD_INTEGER:
-        buf_printf(b, "%lld", (long long)v->u.i);
-        return;
-    }
-}
-
 void export_csv(buf_t *b, const layer_t *layer, const uint32_t *ids, size_t n, const bool *fields)
 {
     bool points = layer->geom_type == GEOM_POINT;
@@ -130,7 +110,8 @@ void export_csv(buf_t *b, const layer_t *layer, const uint32_t *ids, size_t n, c
         for (size_t k = 0; k < layer->nfields; k++) {
             if (fields && !fields[k]) continue;
             buf_append(b, ",", 1);
-            csv_value(b, layer, f, k);
+            if (!f->values[k].is_null) /* a null is an empty field */
+                geojson_value_as(b, layer->fields[k].type, &f->values[k], csv_text);
         }
         if (points) buf_printf(b, ",%.7f,%.7f", f->geom->ll[0], f->geom->ll[1]);
         w.len = 0;

@@ -152,13 +152,10 @@ void geojson_id(buf_t *b, const char *id)
         geojson_string(b, id);
 }
 
-static void write_value(buf_t *b, field_type_t type, const value_t *v)
+void geojson_value_as(buf_t *b, field_type_t type, const value_t *v,
+                      void (*string)(buf_t *, const char *))
 {
     char text[32];
-    if (v->is_null) {
-        buf_puts(b, "null");
-        return;
-    }
     switch (type) {
     case FIELD_INTEGER:
         snprintf(text, sizeof(text), "%" PRId64, v->u.i);
@@ -168,12 +165,20 @@ static void write_value(buf_t *b, field_type_t type, const value_t *v)
         geojson_number(b, v->u.r);
         break;
     case FIELD_STRING:
-        geojson_string(b, v->u.s);
+        string(b, v->u.s);
         break;
     case FIELD_BOOLEAN:
         buf_puts(b, v->u.i ? "true" : "false");
         break;
     }
+}
+
+static void write_value(buf_t *b, field_type_t type, const value_t *v)
+{
+    if (v->is_null)
+        buf_puts(b, "null");
+    else
+        geojson_value_as(b, type, v, geojson_string);
 }
 
 void geojson_feature(buf_t *b, const layer_t *layer, const feature_t *f, const geojson_opts_t *opts)

@@ -34,6 +34,12 @@ void geojson_string(buf_t *b, const char *s);
  * NaN and infinities, which JSON cannot carry. */
 void geojson_number(buf_t *b, double v);
 
+/* Appends a non-null value as JSON writes numbers and booleans (integers
+ * whole, reals in their shortest exact form), its string through string():
+ * one form of values for the GeoJSON, CSV, HTML and WMS writers. */
+void geojson_value_as(buf_t *b, field_type_t type, const value_t *v,
+                      void (*string)(buf_t *, const char *));
+
 /* Appends a feature id: a JSON number when it is a plain integer, so
  * clients such as GDAL keep it as the FID; a string otherwise. */
 void geojson_id(buf_t *b, const char *id);

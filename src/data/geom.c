@@ -1,6 +1,7 @@
 #include "data/geom.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 geom_t *geom_create(geom_type_t type, uint32_t npoints, uint32_t nparts, uint32_t npolys)
 {
@@ -28,6 +29,64 @@ geom_t *geom_destroy(geom_t *g)
 {
     free(g);
     return NULL;
+}
+
+/* Room for need items of size in *p (doubling). */
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (q == NULL) return false;
+    *p = q, *cap = c;
+    return true;
+}
+
+bool geom_builder_points(geom_builder_t *b, const double *xy, size_t n)
+{
+    if (!grow((void **)&b->xy, &b->cap, b->n + n, 2 * sizeof(double))) return false;
+    memmove(b->xy + 2 * b->n, xy, 2 * n * sizeof(double));
+    b->n += n;
+    return true;
+}
+
+bool geom_builder_part(geom_builder_t *b)
+{
+    if (!grow((void **)&b->parts, &b->pcap, b->nparts + 1, sizeof(uint32_t))) return false;
+    b->parts[b->nparts++] = (uint32_t)b->n;
+    return true;
+}
+
+bool geom_builder_poly(geom_builder_t *b)
+{
+    if (!grow((void **)&b->polys, &b->ycap, b->npolys + 1, sizeof(uint32_t))) return false;
+    b->polys[b->npolys++] = (uint32_t)b->nparts;
+    return true;
+}
+
+geom_t *geom_builder_finish(const geom_builder_t *b, geom_type_t type)
+{
+    bool area = type == GEOM_POLYGON || type == GEOM_MULTIPOLYGON;
+    bool pts = type == GEOM_POINT || type == GEOM_MULTIPOINT;
+    if (b->n > UINT32_MAX / 4) return NULL;
+    geom_t *g = geom_create(type, (uint32_t)b->n, pts ? 0 : (uint32_t)b->nparts,
+                            area ? (uint32_t)b->npolys : 0);
+    if (g == NULL) return NULL;
+    memcpy(g->ll, b->xy, 2 * b->n * sizeof(double));
+    if (!pts) memcpy(g->part_start, b->parts, b->nparts * sizeof(uint32_t));
+    if (area) memcpy(g->poly_start, b->polys, b->npolys * sizeof(uint32_t));
+    geom_update_bbox(g);
+    return g;
+}
+
+void geom_builder_free(geom_builder_t *b)
+{
+    free(b->xy);
+    free(b->parts);
+    free(b->polys);
+    *b = (geom_builder_t){0};
 }
 
 void geom_update_bbox(geom_t *g)

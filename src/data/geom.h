@@ -11,6 +11,7 @@
 #define COOPMAP_GEOM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "data/bbox.h"
@@ -46,6 +47,23 @@ typedef struct geom {
 geom_t *geom_create(geom_type_t type, uint32_t npoints, uint32_t nparts, uint32_t npolys);
 
 geom_t *geom_destroy(geom_t *g);
+
+/* A geometry built piece by piece (parsers, cutters): points appended,
+ * and where each part and each polygon starts. Zero-initialise; free with
+ * geom_builder_free(). The appenders return false when out of memory. */
+typedef struct geom_builder {
+    double *xy; /* lon, lat */
+    uint32_t *parts, *polys;
+    size_t n, nparts, npolys, cap, pcap, ycap;
+} geom_builder_t;
+
+bool geom_builder_points(geom_builder_t *b, const double *xy, size_t n);
+bool geom_builder_part(geom_builder_t *b); /* a part starts at the next point */
+bool geom_builder_poly(geom_builder_t *b); /* a polygon starts at the next part */
+/* A new geometry of type (lon/lat, bbox set) from what b holds: parts for
+ * lines and polygons, polygons for polygons. NULL when out of memory. */
+geom_t *geom_builder_finish(const geom_builder_t *b, geom_type_t type);
+void geom_builder_free(geom_builder_t *b);
 
 /* Recomputes g->bbox from g->ll. */
 void geom_update_bbox(geom_t *g);

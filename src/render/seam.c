@@ -7,44 +7,21 @@
 
 #include "render/clip.h"
 
-/* A geometry being built: points, part starts, polygon starts. */
+/* The pieces being gathered; failed once memory ran out. */
 typedef struct builder {
-    double *xy;
-    uint32_t *parts, *polys;
-    size_t n, nparts, npolys, cap, pcap, ycap;
+    geom_builder_t g;
     bool failed;
 } builder_t;
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (q == NULL) return false;
-    *p = q, *cap = c;
-    return true;
-}
-
 static void add_part(builder_t *b, const double *xy, size_t n)
 {
-    if (b->failed || n == 0) return;
-    if (!grow((void **)&b->xy, &b->cap, b->n + n, 2 * sizeof(double)) ||
-        !grow((void **)&b->parts, &b->pcap, b->nparts + 1, sizeof(uint32_t))) {
-        b->failed = true;
-        return;
-    }
-    memcpy(b->xy + 2 * b->n, xy, 2 * n * sizeof(double));
-    b->parts[b->nparts++] = (uint32_t)b->n;
-    b->n += n;
+    if (!b->failed && n)
+        b->failed = !geom_builder_part(&b->g) || !geom_builder_points(&b->g, xy, n);
 }
 
 static void add_poly(builder_t *b)
 {
-    if (!b->failed && !grow((void **)&b->polys, &b->ycap, b->npolys + 1, sizeof(uint32_t)))
-        b->failed = true;
-    if (!b->failed) b->polys[b->npolys++] = (uint32_t)b->nparts;
+    if (!b->failed) b->failed = !geom_builder_poly(&b->g);
 }
 
 static double wrap180(double d)
@@ -136,20 +113,13 @@ geom_t *seam_split(const geom_t *g, double c)
     geom_t *out = NULL;
     if (u == NULL || !needs_cut(g, c, u)) goto done;
     cut(g, c, u, u + 2 * room, u + 4 * room, &b);
-    if (b.failed || b.nparts == 0 || b.n > UINT32_MAX) goto done;
+    if (b.failed || b.g.nparts == 0) goto done;
     bool area = g->type == GEOM_POLYGON || g->type == GEOM_MULTIPOLYGON;
-    geom_type_t type = area ? (b.npolys > 1 ? GEOM_MULTIPOLYGON : GEOM_POLYGON)
-                            : (b.nparts > 1 ? GEOM_MULTILINESTRING : GEOM_LINESTRING);
-    out = geom_create(type, (uint32_t)b.n, (uint32_t)b.nparts, area ? (uint32_t)b.npolys : 0);
-    if (out == NULL) goto done;
-    memcpy(out->ll, b.xy, 2 * b.n * sizeof(double));
-    memcpy(out->part_start, b.parts, b.nparts * sizeof(uint32_t));
-    if (area) memcpy(out->poly_start, b.polys, b.npolys * sizeof(uint32_t));
-    geom_update_bbox(out);
+    out =
+        geom_builder_finish(&b.g, area ? (b.g.npolys > 1 ? GEOM_MULTIPOLYGON : GEOM_POLYGON)
+                                       : (b.g.nparts > 1 ? GEOM_MULTILINESTRING : GEOM_LINESTRING));
 done:
     free(u);
-    free(b.xy);
-    free(b.parts);
-    free(b.polys);
+    geom_builder_free(&b.g);
     return out;
 }
