@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 
 #include "api/api.h"
@@ -197,7 +198,13 @@ void fuzz_request(const http_config_t *cfg, const char *method, const char *vers
     bool plain = true;
     for (const unsigned char *c = (const unsigned char *)target; *c && plain; c++)
         plain = *c > ' ' && *c != 0x7f && *c != '#';
-    bool wms = plain && strncmp(target, "/wms", 4) == 0 && (target[4] == '\0' || target[4] == '?');
+    /* The path, as the server finds it in the absolute form too. */
+    const char *path = target;
+    size_t scheme = strncasecmp(path, "http://", 7) == 0    ? 7
+                    : strncasecmp(path, "https://", 8) == 0 ? 8
+                                                            : 0;
+    if (scheme) path += scheme + strcspn(path + scheme, "/?");
+    bool wms = plain && strncmp(path, "/wms", 4) == 0 && (path[4] == '\0' || path[4] == '?');
     if (r.status >= 400 && wms)
         check_wms_error(&r);
     else if (r.status >= 400)
